@@ -1,0 +1,1 @@
+"""The rules, per noun. The only code that opens write transactions and publishes events."""

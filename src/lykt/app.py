@@ -1,0 +1,173 @@
+"""``create_app``: the one place where everything is wired."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lykt.actions.context import Context, Rules
+from lykt.bus import Bus, InMemoryBus
+from lykt.clock import Clock, SystemClock
+from lykt.db import Database
+from lykt.realtime import Hub
+from lykt.settings import Settings
+from lykt.web import api, pages, socket
+from lykt.web.deps import Services
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_BODY_BYTES = 16 * 1024
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Pages load only our own files; nothing is cached or sent on as a referrer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                    (b"cache-control", b"no-cache" if is_static else b"no-store"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuse request bodies over a few KiB before anything reads them into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await _too_large(send)
+                return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _too_large(send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    await send(
+        {"type": "http.response.start", "status": 413,
+         "headers": [(b"content-type", b"application/json")]}
+    )
+    await send({"type": "http.response.body", "body": b'{"error":"too_large"}'})
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, bus: Bus | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    db = Database(settings.resolved_database_url)
+    ctx = Context(
+        db=db,
+        bus=bus or InMemoryBus(),
+        clock=clock or SystemClock(),
+        rules=Rules(
+            max_chats_per_host=settings.max_chats_per_host,
+            max_message_chars=settings.max_message_chars,
+            staff_session_hours=settings.staff_session_hours,
+        ),
+    )
+    hub = Hub(ctx)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    services = Services(settings=settings, ctx=ctx, hub=hub, templates=templates)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.migrate()
+        await ctx.bus.start()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await ctx.bus.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.services = services
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = sorted({".".join(str(p) for p in e["loc"][1:]) or "body" for e in exc.errors()})
+        return JSONResponse(
+            {"error": "invalid", "message": f"wrong or missing field: {', '.join(fields)}"},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": "http_" + str(exc.status_code), "message": str(exc.detail)},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # Nothing about the request (and never an address) goes into the reply.
+        log.error("internal error on %s: %s", request.url.path, type(exc).__name__)
+        return JSONResponse({"error": "internal", "message": "something went wrong"}, 500)
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(socket.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)
+    return app

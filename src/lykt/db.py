@@ -1,0 +1,80 @@
+"""Engine and sessions: SQLite pragmas for the embedded default, PostgreSQL as it comes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers never block the writer. FULL: a commit is on disk before we ack it.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    # Deleted words are overwritten in the file, not only unlinked from the b-tree.
+    cur.execute("PRAGMA secure_delete=ON")
+    cur.close()
+
+
+class Database:
+    """One engine. On SQLite every write transaction is serialised by an in-process lock
+    (SQLite has one writer anyway; the lock avoids busy-waiting and keeps event order)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: AsyncEngine = create_async_engine(url, pool_size=8, max_overflow=0)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def write_lock_held(self) -> AsyncIterator[None]:
+        if self.write_lock is None:
+            yield
+        else:
+            async with self.write_lock:
+                yield
+
+    def session(self) -> AsyncSession:
+        return self._sessions()
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        async with self.write_lock_held(), self.engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _upgrade(conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")

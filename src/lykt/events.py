@@ -1,0 +1,148 @@
+"""Events, past tense, and their wire form: the one definition of what browsers receive.
+
+Each event knows which audience sees it: the visitor of one conversation, the staff who follow
+that conversation, or every staff console. ``None`` means "not for that audience".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+Frame = dict[str, Any]
+
+
+def iso(ts: datetime | None) -> str | None:
+    return ts.isoformat().replace("+00:00", "Z") if ts is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePosted:
+    conversation_id: str
+    seq: int
+    sender: str  # visitor | host
+    text: str
+    client_id: str
+    sent_at: datetime
+    host_name: str | None = None
+
+    def payload(self) -> Frame:
+        frame: Frame = {
+            "type": "message.posted",
+            "seq": self.seq,
+            "sender": self.sender,
+            "text": self.text,
+            "client_id": self.client_id,
+            "sent_at": iso(self.sent_at),
+        }
+        if self.host_name is not None:
+            frame["host_name"] = self.host_name
+        return frame
+
+    def visitor_frame(self) -> Frame | None:
+        return self.payload()
+
+    def staff_frame(self) -> Frame | None:
+        return {**self.payload(), "conversation_id": self.conversation_id}
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationClaimed:
+    conversation_id: str
+    host_id: int
+    host_name: str
+    age: int | None
+    about: str
+    created_at: datetime
+
+    def visitor_frame(self) -> Frame | None:
+        return {"type": "host.joined", "host_name": self.host_name}
+
+    def staff_frame(self) -> Frame | None:
+        return {
+            "type": "conversation.claimed",
+            "conversation_id": self.conversation_id,
+            "host_id": self.host_id,
+            "host_name": self.host_name,
+            "age": self.age,
+            "about": self.about,
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationEnded:
+    conversation_id: str
+    by: str  # visitor | host | system
+    reason: str
+    ended_at: datetime
+
+    def visitor_frame(self) -> Frame | None:
+        return {"type": "conversation.ended", "by": self.by, "reason": self.reason}
+
+    def staff_frame(self) -> Frame | None:
+        return {
+            "type": "conversation.ended",
+            "conversation_id": self.conversation_id,
+            "by": self.by,
+            "reason": self.reason,
+            "ended_at": iso(self.ended_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TypingChanged:
+    """Ephemeral: never stored."""
+
+    conversation_id: str
+    sender: str  # visitor | host
+    typing: bool
+
+    def visitor_frame(self) -> Frame | None:
+        if self.sender == "visitor":
+            return None  # the visitor's own typing is not echoed back
+        return {"type": "typing", "sender": self.sender, "typing": self.typing}
+
+    def staff_frame(self) -> Frame | None:
+        if self.sender == "host":
+            return None
+        return {
+            "type": "typing",
+            "conversation_id": self.conversation_id,
+            "sender": self.sender,
+            "typing": self.typing,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorPresenceChanged:
+    """Ephemeral: the visitor's tab connected or dropped (they may come back)."""
+
+    conversation_id: str
+    online: bool
+
+    def visitor_frame(self) -> Frame | None:
+        return None
+
+    def staff_frame(self) -> Frame | None:
+        return {
+            "type": "visitor.presence",
+            "conversation_id": self.conversation_id,
+            "online": self.online,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged:
+    """A doorbell: the queue changed; every node recomputes positions from the database."""
+
+
+Event = (
+    MessagePosted
+    | ConversationClaimed
+    | ConversationEnded
+    | TypingChanged
+    | VisitorPresenceChanged
+    | QueueChanged
+)

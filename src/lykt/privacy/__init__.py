@@ -1,0 +1,1 @@
+"""Privacy by construction: log scrubbing (and, later, IP escrow, retention and statistics)."""

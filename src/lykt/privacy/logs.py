@@ -1,0 +1,59 @@
+"""No IP address in any log line: a filter that removes addresses from every record."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# IPv4, and IPv6 in its usual written forms (with at least two colons), with optional port.
+_IPV4 = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+_IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])"
+_ADDRESS = re.compile(f"{_IPV4}|{_IPV6}")
+REDACTED = "[address]"
+
+
+def scrub(text: str) -> str:
+    return _ADDRESS.sub(REDACTED, text)
+
+
+class ScrubAddresses(logging.Filter):
+    """Formats the record's message, removes every IP address, and keeps the result."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+def log_config(level: str = "INFO") -> dict[str, object]:
+    """Logging for ``lykt serve``: uvicorn's loggers too, every handler scrubbed; no access
+    log (it would name each client)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"scrub": {"()": ScrubAddresses}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "filters": ["scrub"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+            "lykt": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
+    }

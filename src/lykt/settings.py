@@ -1,0 +1,40 @@
+"""Settings, read from the environment (``LYKT_*``). Only ``app.py`` and ``cli.py`` read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LYKT_", frozen=True, extra="ignore")
+
+    data_dir: Path = Path("./lykt-data")
+    # Empty: an SQLite file ``lykt.db`` inside ``data_dir``.
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    max_chats_per_host: int = Field(default=3, ge=1, le=20)
+    max_message_chars: int = 4000
+    max_frame_bytes: int = 64 * 1024
+    heartbeat_interval_s: float = Field(default=15.0, gt=0)
+    send_queue_size: int = Field(default=256, ge=8)
+    hello_timeout_s: float = 10.0
+    staff_session_hours: int = 12
+    # Checked on staff WebSocket handshakes (besides SameSite=Strict cookies). Empty: same host.
+    allowed_origins: tuple[str, ...] = ()
+    # Secure cookies need HTTPS; off only for local development over plain HTTP.
+    secure_cookies: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'lykt.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")

@@ -1,0 +1,1 @@
+"""SQL only, per noun. Never commits, never publishes: ``actions`` own the transaction."""

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lykt.models import Conversation
+
+
+async def insert(session: AsyncSession, conversation: Conversation) -> None:
+    session.add(conversation)
+    await session.flush()
+
+
+async def get(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    return await session.get(Conversation, conversation_id)
+
+
+async def get_by_token_hash(session: AsyncSession, token_hash: str) -> Conversation | None:
+    result = await session.execute(
+        select(Conversation).where(Conversation.token_hash == token_hash)
+    )
+    return result.scalar_one_or_none()
+
+
+async def waiting(session: AsyncSession) -> Sequence[Conversation]:
+    """The queue, first come first served."""
+    result = await session.execute(
+        select(Conversation)
+        .where(Conversation.status == "waiting")
+        .order_by(Conversation.created_at, Conversation.id)
+    )
+    return result.scalars().all()
+
+
+async def active_for_host(session: AsyncSession, host_id: int) -> Sequence[Conversation]:
+    result = await session.execute(
+        select(Conversation)
+        .where(Conversation.status == "active", Conversation.host_id == host_id)
+        .order_by(Conversation.claimed_at)
+    )
+    return result.scalars().all()
+
+
+async def count_active_for_host(session: AsyncSession, host_id: int) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.status == "active", Conversation.host_id == host_id)
+    )
+    return int(result.scalar_one())
+
+
+async def mark_claimed(
+    session: AsyncSession, conversation_id: str, host_id: int, now: datetime
+) -> bool:
+    """Claim only if still waiting. Exactly one of two racing claims changes the row."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.status == "waiting")
+        .values(status="active", host_id=host_id, claimed_at=now, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def mark_ended(
+    session: AsyncSession, conversation_id: str, reason: str, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.status != "ended")
+        .values(status="ended", ended_at=now, end_reason=reason, last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def next_seq(session: AsyncSession, conversation_id: str, now: datetime) -> int:
+    """Take the next sequence number. The row update also locks the conversation (PostgreSQL)
+    or the database (SQLite) until commit, so numbers are gap-free and unique."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
+        .returning(Conversation.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.scalar_one())
+
+
+async def recent_claim_waits_s(session: AsyncSession, since: datetime) -> list[float]:
+    """Seconds from arrival to claim, for conversations claimed since ``since``."""
+    result = await session.execute(
+        select(Conversation.created_at, Conversation.claimed_at).where(
+            Conversation.claimed_at.is_not(None), Conversation.claimed_at >= since
+        )
+    )
+    waits: list[float] = []
+    for created_at, claimed_at in result.all():
+        if claimed_at is not None:
+            waits.append((claimed_at - created_at).total_seconds())
+    return waits

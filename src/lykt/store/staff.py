@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lykt.models import Staff, StaffSession
+
+
+async def insert(session: AsyncSession, staff: Staff) -> None:
+    session.add(staff)
+    await session.flush()
+
+
+async def get(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
+async def get_by_email(session: AsyncSession, email: str) -> Staff | None:
+    result = await session.execute(select(Staff).where(Staff.email == email))
+    return result.scalar_one_or_none()
+
+
+async def names(session: AsyncSession, staff_ids: set[int]) -> dict[int, str]:
+    if not staff_ids:
+        return {}
+    result = await session.execute(
+        select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))
+    )
+    return {row[0]: row[1] for row in result.all()}
+
+
+async def all_staff(session: AsyncSession) -> Sequence[Staff]:
+    result = await session.execute(select(Staff).order_by(Staff.id))
+    return result.scalars().all()
+
+
+async def insert_session(session: AsyncSession, staff_session: StaffSession) -> None:
+    session.add(staff_session)
+    await session.flush()
+
+
+async def get_session(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[StaffSession, Staff] | None:
+    result = await session.execute(
+        select(StaffSession, Staff)
+        .join(Staff, Staff.id == StaffSession.staff_id)
+        .where(
+            StaffSession.token_hash == token_hash,
+            StaffSession.expires_at > now,
+            Staff.active.is_(True),
+        )
+    )
+    row = result.first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def delete_session(session: AsyncSession, token_hash: str) -> None:
+    await session.execute(delete(StaffSession).where(StaffSession.token_hash == token_hash))
+
+
+async def delete_expired_sessions(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))

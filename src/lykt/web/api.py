@@ -1,0 +1,69 @@
+"""The JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from lykt.actions.conversations import open_conversation
+from lykt.actions.staff import log_in, log_out
+from lykt.errors import Forbidden, Invalid
+from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
+from lykt.web.schemas import Login, NewConversation
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/status")
+async def status(services: ServicesDep) -> dict[str, object]:
+    # Opening hours come with the schedule; until then the chat is open whenever it runs.
+    return {"open": True, "closes_at": None, "next_opening": None}
+
+
+@router.post("/conversations", status_code=201)
+async def create_conversation(body: NewConversation, services: ServicesDep) -> JSONResponse:
+    try:
+        conversation, token = await open_conversation(services.ctx, body.age, body.about)
+    except Invalid as exc:
+        return JSONResponse({"error": "invalid", "message": exc.message}, status_code=422)
+    return JSONResponse(
+        {"conversation_id": conversation.id, "token": token},
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post("/staff/login")
+async def staff_login(body: Login, services: ServicesDep) -> JSONResponse:
+    try:
+        staff, token = await log_in(services.ctx, body.email, body.password)
+    except Forbidden as exc:
+        return JSONResponse({"error": "invalid_login", "message": exc.message}, status_code=401)
+    response = JSONResponse(
+        {"id": staff.id, "display_name": staff.display_name, "role": staff.role}
+    )
+    response.set_cookie(
+        STAFF_COOKIE,
+        token,
+        max_age=services.ctx.rules.staff_session_hours * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=services.settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/staff/logout", status_code=204)
+async def staff_logout(request: Request, services: ServicesDep) -> Response:
+    token = request.cookies.get(STAFF_COOKIE)
+    if token:
+        await log_out(services.ctx, token)
+    response = Response(status_code=204)
+    response.delete_cookie(STAFF_COOKIE, path="/")
+    return response
+
+
+@router.get("/staff/me")
+async def staff_me(staff: CurrentStaff) -> dict[str, object]:
+    return {"id": staff.id, "display_name": staff.display_name, "role": staff.role}

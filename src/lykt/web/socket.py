@@ -1,0 +1,394 @@
+"""WebSockets: decode frames, authenticate, map domain errors to error frames and close codes.
+
+Visitor: ``/ws/visitor``, the token comes in the first frame, never in the URL.
+Staff: ``/ws/staff``, the session cookie set by ``POST /api/staff/login``.
+See docs/protocol.md for every frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from lykt.actions import conversations as conv_actions
+from lykt.actions.conversations import ConversationView, age_group
+from lykt.actions.live import set_typing, set_visitor_presence
+from lykt.actions.messages import post_message
+from lykt.actions.staff import staff_for_session
+from lykt.errors import LyktError, NotFound
+from lykt.events import Frame, iso
+from lykt.models import Conversation, Message, Staff
+from lykt.realtime import Connection, encode, queue_frame
+from lykt.web import schemas
+from lykt.web.deps import STAFF_COOKIE, Services
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+
+
+class _Closed(Exception):
+    """The peer went away, or we closed the socket."""
+
+
+class _FrameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class TokenBucket:
+    """Allows ``burst`` frames at once and ``rate_per_s`` after that."""
+
+    def __init__(self, rate_per_s: float, burst: int) -> None:
+        self.rate = rate_per_s
+        self.capacity = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _services(ws: WebSocket) -> Services:
+    services: Services = ws.app.state.services
+    return services
+
+
+async def _receive_json(ws: WebSocket, max_bytes: int) -> Any:
+    """One frame from the client as JSON. Raises _Closed, or _FrameError for a frame that
+    earns an error reply (the socket stays open)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise _Closed()
+    text = message.get("text")
+    if text is None:
+        data = message.get("bytes") or b""
+        if len(data) > max_bytes:
+            await _close(ws, CLOSE_TOO_BIG, "frame too big")
+            raise _Closed()
+        raise _FrameError("bad_frame", "send JSON text frames, not binary")
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        await _close(ws, CLOSE_TOO_BIG, "frame too big")
+        raise _Closed()
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise _FrameError("bad_json", "the frame is not valid JSON") from exc
+
+
+def _parse(adapter: Any, data: Any) -> Any:
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise _FrameError("bad_frame", "a frame is a JSON object with a string 'type'")
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if any(e["type"] in ("union_tag_invalid", "union_tag_not_found") for e in errors):
+            raise _FrameError("unknown_type", f"unknown frame type {data['type']!r}") from exc
+        fields = sorted({".".join(str(p) for p in e["loc"][1:]) or "frame" for e in errors})
+        raise _FrameError("bad_field", f"wrong or missing field: {', '.join(fields)}") from exc
+
+
+async def _close(ws: WebSocket, code: int, reason: str = "") -> None:
+    if ws.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await ws.close(code, reason)
+
+
+def _error(code: str, message: str, **extra: Any) -> Frame:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+def message_frame(message: Message, host_names: dict[int, str]) -> Frame:
+    frame: Frame = {
+        "type": "message.posted",
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "client_id": message.client_id,
+        "sent_at": iso(message.sent_at),
+    }
+    if message.staff_id is not None and message.staff_id in host_names:
+        frame["host_name"] = host_names[message.staff_id]
+    return frame
+
+
+def _new_connection(ws: WebSocket, kind: str, services: Services, **kw: Any) -> Connection:
+    async def close(code: int, reason: str) -> None:
+        await _close(ws, code, reason)
+
+    return Connection(
+        kind, ws.send_text, close, services.settings.send_queue_size, **kw
+    )
+
+
+async def _serve(
+    ws: WebSocket, conn: Connection, services: Services, handle: Any, adapter: Any
+) -> None:
+    """Run a registered connection: the sender, the heartbeat and the receive loop."""
+    loop = asyncio.get_running_loop()
+    sender = loop.create_task(conn.run_sender())
+    heartbeat = loop.create_task(conn.run_heartbeat(services.settings.heartbeat_interval_s))
+    max_bytes = services.settings.max_frame_bytes
+    try:
+        while not conn.closed:
+            try:
+                data = await _receive_json(ws, max_bytes)
+                conn.touch()
+                frame = _parse(adapter, data)
+                await handle(frame)
+            except _FrameError as exc:
+                conn.send_frame(_error(exc.code, exc.message))
+    except (_Closed, WebSocketDisconnect):
+        pass
+    finally:
+        conn.closed = True
+        heartbeat.cancel()
+        sender.cancel()
+        for task in (heartbeat, sender):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+# -- visitor ---------------------------------------------------------------------------------
+@router.websocket("/ws/visitor")
+async def visitor_socket(ws: WebSocket) -> None:
+    services = _services(ws)
+    ctx = services.ctx
+    await ws.accept()
+    try:
+        async with asyncio.timeout(services.settings.hello_timeout_s):
+            data = await _receive_json(ws, services.settings.max_frame_bytes)
+        hello = schemas.Hello.model_validate(data) if isinstance(data, dict) else None
+        if hello is None:
+            raise NotFound()
+        conversation = await conv_actions.access_conversation_by_token(ctx, hello.token)
+    except (_Closed, WebSocketDisconnect):
+        return
+    except (TimeoutError, _FrameError, ValidationError, NotFound):
+        # The same close whether the token is wrong, expired or never existed.
+        await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
+        return
+
+    conn = _new_connection(ws, "visitor", services, conversation_id=conversation.id)
+    hub = services.hub
+    conn.waiting = conversation.status == "waiting"
+    hub.add_visitor(conn)
+    set_visitor_presence(ctx, conversation.id, True)
+    try:
+        view = await conv_actions.conversation_view(ctx, conversation.id, hello.last_seq)
+        conn.waiting = view.conversation.status == "waiting"
+        conn.replayed_through = view.conversation.last_seq
+        await ws.send_text(encode(_visitor_welcome(view)))
+        typing_bucket = TokenBucket(rate_per_s=5, burst=10)
+        message_bucket = TokenBucket(rate_per_s=2, burst=20)
+
+        async def handle(frame: BaseModel) -> None:
+            match frame:
+                case schemas.VisitorMessageSend(client_id=client_id, text=text):
+                    if not message_bucket.take():
+                        conn.send_frame(
+                            _error("rate_limited", "slow down a little", client_id=client_id)
+                        )
+                        return
+                    try:
+                        message, _ = await post_message(
+                            ctx, conversation, "visitor", client_id, text
+                        )
+                    except LyktError as exc:
+                        conn.send_frame(_error(exc.code, exc.message, client_id=client_id))
+                        return
+                    conn.send_frame(
+                        {"type": "message.ack", "client_id": client_id, "seq": message.seq}
+                    )
+                case schemas.VisitorTyping(typing=typing):
+                    if typing_bucket.take():
+                        set_typing(ctx, conversation.id, "visitor", typing)
+                case schemas.VisitorEnd():
+                    await conv_actions.end_conversation(ctx, conversation, by="visitor")
+                case schemas.Pong():
+                    pass
+
+        await _serve(ws, conn, services, handle, schemas.visitor_frames)
+    except (_Closed, WebSocketDisconnect):
+        pass
+    finally:
+        conn.closed = True
+        hub.remove_visitor(conn)
+        if not hub.visitor_online(conversation.id):
+            set_visitor_presence(ctx, conversation.id, False)
+        await _close(ws, 1000)
+
+
+def _visitor_welcome(view: ConversationView) -> Frame:
+    c = view.conversation
+    return {
+        "type": "welcome",
+        "conversation_id": c.id,
+        "state": c.status,
+        "host_name": view.host_name,
+        "end_reason": c.end_reason,
+        "last_seq": c.last_seq,
+        "messages": [message_frame(m, view.host_names) for m in view.messages],
+    }
+
+
+# -- staff -----------------------------------------------------------------------------------
+def _origin_allowed(ws: WebSocket, services: Services) -> bool:
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser; the cookie is still required
+    if origin in services.settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc == ws.headers.get("host")
+
+
+def _staff_conversation(c: Conversation, view: ConversationView, online: bool) -> Frame:
+    return {
+        "conversation_id": c.id,
+        "age": c.age,
+        "age_group": age_group(c.age),
+        "about": c.about,
+        "status": c.status,
+        "created_at": iso(c.created_at),
+        "claimed_at": iso(c.claimed_at),
+        "visitor_online": online,
+        "last_seq": c.last_seq,
+        "messages": [message_frame(m, view.host_names) for m in view.messages],
+    }
+
+
+@router.websocket("/ws/staff")
+async def staff_socket(ws: WebSocket) -> None:
+    services = _services(ws)
+    ctx = services.ctx
+    hub = services.hub
+    if not _origin_allowed(ws, services):
+        await ws.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    staff = await staff_for_session(ctx, ws.cookies.get(STAFF_COOKIE))
+    await ws.accept()
+    if staff is None:
+        await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
+        return
+
+    conn = _new_connection(ws, "staff", services, staff_id=staff.id)
+    hub.add_staff(conn, set())
+    try:
+        active = await conv_actions.host_conversations(ctx, staff)
+        for c in active:
+            hub.follow(conn, c.id)
+        conversations = []
+        for c in active:
+            view = await conv_actions.conversation_view(ctx, c.id, 0)
+            conversations.append(
+                _staff_conversation(view.conversation, view, hub.visitor_online(c.id))
+            )
+        snapshot = hub.latest_queue or await conv_actions.queue_snapshot(ctx)
+        await ws.send_text(
+            encode(
+                {
+                    "type": "welcome",
+                    "staff": {"id": staff.id, "display_name": staff.display_name,
+                              "role": staff.role},
+                    "max_chats": staff.max_chats or ctx.rules.max_chats_per_host,
+                    "queue": queue_frame(snapshot)["queue"],
+                    "conversations": conversations,
+                }
+            )
+        )
+        typing_bucket = TokenBucket(rate_per_s=10, burst=20)
+        message_bucket = TokenBucket(rate_per_s=5, burst=30)
+
+        async def handle(frame: BaseModel) -> None:
+            try:
+                await _handle_staff(frame, staff, conn, services, typing_bucket, message_bucket)
+            except LyktError as exc:
+                conn.send_frame(
+                    _error(exc.code, exc.message, **_refs(frame))
+                )
+
+        await _serve(ws, conn, services, handle, schemas.staff_frames)
+    except (_Closed, WebSocketDisconnect):
+        pass
+    finally:
+        conn.closed = True
+        hub.remove_staff(conn)
+        await _close(ws, 1000)
+
+
+def _refs(frame: BaseModel) -> dict[str, Any]:
+    """Echo the ids a client needs to match an error to what it asked."""
+    refs = {}
+    for key in ("conversation_id", "client_id"):
+        value = getattr(frame, key, None)
+        if value is not None:
+            refs[key] = value
+    return refs
+
+
+async def _handle_staff(
+    frame: BaseModel,
+    staff: Staff,
+    conn: Connection,
+    services: Services,
+    typing_bucket: TokenBucket,
+    message_bucket: TokenBucket,
+) -> None:
+    ctx = services.ctx
+    hub = services.hub
+    match frame:
+        case schemas.StaffMessageSend(conversation_id=cid, client_id=client_id, text=text):
+            if not message_bucket.take():
+                conn.send_frame(_error("rate_limited", "slow down a little", **_refs(frame)))
+                return
+            conversation = await conv_actions.access_conversation_for_host(ctx, staff, cid)
+            message, _ = await post_message(ctx, conversation, "host", client_id, text, staff)
+            conn.send_frame(
+                {"type": "message.ack", "conversation_id": cid, "client_id": client_id,
+                 "seq": message.seq}
+            )
+        case schemas.Claim(conversation_id=cid):
+            conversation = await conv_actions.claim_conversation(ctx, staff, cid)
+            hub.follow(conn, conversation.id)
+            view = await conv_actions.conversation_view(ctx, conversation.id, 0)
+            conn.send_frame(
+                {"type": "conversation.history",
+                 **_staff_conversation(view.conversation, view,
+                                       hub.visitor_online(conversation.id))}
+            )
+        case schemas.StaffTyping(conversation_id=cid, typing=typing):
+            if cid in conn.following and typing_bucket.take():
+                set_typing(ctx, cid, "host", typing)
+        case schemas.StaffEnd(conversation_id=cid):
+            conversation = await conv_actions.access_conversation_for_host(ctx, staff, cid)
+            await conv_actions.end_conversation(ctx, conversation, by="host")
+        case schemas.Sync(conversation_id=cid, last_seq=last_seq):
+            await conv_actions.access_conversation_for_host(ctx, staff, cid)
+            view = await conv_actions.conversation_view(ctx, cid, last_seq)
+            conn.send_frame(
+                {"type": "conversation.history",
+                 **_staff_conversation(view.conversation, view, hub.visitor_online(cid))}
+            )
+        case schemas.Pong():
+            pass
