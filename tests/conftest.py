@@ -38,10 +38,24 @@ def add_staff(client: TestClient, email: str, name: str, role: str = "host") -> 
 
 
 def login(client: TestClient, email: str) -> TestClient:
-    """A second client sharing the app, logged in as a staff member."""
+    """Log the client in as a staff member (its cookie jar keeps the session)."""
     response = client.post("/api/staff/login", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return client
+
+
+def staff_token(client: TestClient, email: str) -> str:
+    """Log in and hand back the session cookie's value, leaving the client's jar empty, so
+    several staff members can share one client (and so one event loop with the app)."""
+    login(client, email)
+    token = client.cookies.get("lykt_staff")
+    assert token
+    client.cookies.clear()
+    return token
+
+
+def staff_socket(client: TestClient, token: str) -> Any:
+    return client.websocket_connect("/ws/staff", headers={"cookie": f"lykt_staff={token}"})
 
 
 def new_conversation(client: TestClient, age: int | None = 14, about: str = "self") -> dict[str, str]:

@@ -1,0 +1,419 @@
+/* Lykt: the visitor's page. One page whose sections are shown and hidden: nothing goes into
+ * the browser's history. The token lives only in this tab's sessionStorage. Messages are
+ * always shown as text. See docs/protocol.md for the frames. */
+"use strict";
+
+(() => {
+  const { $, setText } = Lykt;
+  const { maxChars, heartbeatS } = Lykt.config();
+  const KEY = { token: "lykt.token", conversation: "lykt.conversation_id", outbox: "lykt.outbox" };
+  const VIEWS = ["start", "prechat", "chat", "gone"];
+
+  // -- storage: this tab only ------------------------------------------------------------
+  const load = (key) => {
+    try {
+      return sessionStorage.getItem(key);
+    } catch (e) {
+      return null;
+    }
+  };
+  const save = (key, value) => {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch (e) {
+      /* blocked or full: the chat still works until the tab reloads */
+    }
+  };
+  const clearStorage = () => Object.values(KEY).forEach((key) => {
+    try {
+      sessionStorage.removeItem(key);
+    } catch (e) {
+      /* nothing to clear */
+    }
+  });
+
+  const loadOutbox = () => {
+    try {
+      const list = JSON.parse(load(KEY.outbox) || "[]");
+      return Array.isArray(list)
+        ? list.filter((m) => m && typeof m.client_id === "string" && typeof m.text === "string")
+        : [];
+    } catch (e) {
+      return [];
+    }
+  };
+
+  // -- state -----------------------------------------------------------------------------
+  const st = {
+    status: null, // waiting | active | ended: what the server last said
+    hostName: null,
+    messages: {}, // seq -> message.posted
+    contiguous: 0, // the highest seq with no gap below it
+    outbox: [], // [{client_id, text}] sent but not yet acked
+    pending: {}, // client_id -> <li>
+    socket: null,
+    confirm: null,
+    stick: true, // the transcript follows new messages
+    typingTimer: null,
+  };
+  const saveOutbox = () => save(KEY.outbox, JSON.stringify(st.outbox));
+  const log = $("transcript");
+  const box = $("message");
+
+  function show(name, focusId) {
+    VIEWS.forEach((v) => ($("view-" + v).hidden = v !== name));
+    document.body.dataset.view = name;
+    if (focusId) $(focusId).focus();
+  }
+
+  // -- start and pre-chat ------------------------------------------------------------------
+  function checkOpen() {
+    fetch("/api/status", { cache: "no-store" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => {
+        if (!data || data.open !== false) return;
+        $("closed-box").hidden = false;
+        $("start-button").hidden = true;
+        const next = Lykt.parseTime(data.next_opening);
+        if (next) {
+          const day = next.toLocaleDateString("nb-NO", { weekday: "long", day: "numeric", month: "long" });
+          setText("closed-next", `Vi åpner igjen ${day} klokka ${Lykt.clockTime(data.next_opening)}.`);
+        }
+      })
+      .catch(() => {}); // if we cannot tell, let the visitor try
+  }
+
+  $("start-button").addEventListener("click", () => show("prechat", "prechat-title"));
+  $("prechat-back").addEventListener("click", () => {
+    setText("prechat-error", "");
+    show("start", "start-title");
+  });
+  $("age-skip").addEventListener("change", (event) => {
+    $("age").disabled = event.target.checked;
+    if (event.target.checked) $("age").value = "";
+  });
+
+  $("prechat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    setText("prechat-error", "");
+    let age = null;
+    if (!$("age-skip").checked) {
+      const raw = $("age").value.trim();
+      age = Number(raw);
+      if (!raw || !Number.isInteger(age) || age < 5 || age > 99) {
+        setText("prechat-error", "Skriv hvor gammel du er (et tall fra 5 til 99), eller kryss av for «Vil ikke si».");
+        $("age").focus();
+        return;
+      }
+    }
+    const about = document.querySelector('input[name="about"]:checked');
+    if (!about) {
+      setText("prechat-error", "Velg om det gjelder deg selv eller en venn.");
+      $("about-self").focus();
+      return;
+    }
+    const button = $("prechat-submit");
+    button.disabled = true;
+    fetch("/api/conversations", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ age, about: about.value }),
+      cache: "no-store",
+    })
+      .then((r) => {
+        if (r.status !== 201) throw new Error("status " + r.status);
+        return r.json();
+      })
+      .then((data) => {
+        save(KEY.token, data.token);
+        save(KEY.conversation, data.conversation_id);
+        $("prechat-form").reset();
+        $("age").disabled = false;
+        enterChat();
+      })
+      .catch(() => setText("prechat-error", "Noe gikk galt, så chatten startet ikke. Prøv igjen om litt."))
+      .finally(() => (button.disabled = false));
+  });
+
+  // -- the conversation ----------------------------------------------------------------------
+  function reset() {
+    if (st.socket) st.socket.stop();
+    Object.assign(st, { socket: null, status: null, hostName: null, messages: {}, contiguous: 0, outbox: [], pending: {} });
+    typing.stop();
+    hideTyping();
+    closeConfirm();
+    log.textContent = "";
+    ["chat-error", "connection", "host-status", "queue-position", "queue-estimate"].forEach((id) => setText(id, ""));
+    box.value = "";
+    Lykt.counter($("counter"), box, maxChars);
+  }
+
+  function enterChat() {
+    reset();
+    st.outbox = loadOutbox();
+    st.outbox.forEach(renderPending);
+    $("queue-box").hidden = $("host-box").hidden = $("ended-box").hidden = true;
+    $("composer").hidden = false;
+    setText("chat-title", "Chatten");
+    show("chat", "chat-title");
+    const socket = new Lykt.Socket({
+      path: "/ws/visitor",
+      heartbeatS,
+      onOpen: () => socket.send({ type: "hello", token: load(KEY.token) || "", last_seq: st.contiguous }),
+      onFrame,
+      onState: (s) =>
+        setText("connection", s === "connecting" ? "Kobler til …" : s === "reconnecting" ? "Kobler til igjen …" : ""),
+      onFatal: () => {
+        // 4401: the conversation is gone (or never was). Start again from nothing.
+        reset();
+        clearStorage();
+        show("gone", "gone-title");
+      },
+    });
+    st.socket = socket;
+    socket.start();
+  }
+
+  function onFrame(f) {
+    if (f.type === "welcome") onWelcome(f);
+    else if (f.type === "queue.position") onQueuePosition(f);
+    else if (f.type === "host.joined") onHostJoined(f.host_name);
+    else if (f.type === "message.posted") addMessage(f);
+    else if (f.type === "message.ack") onAck(f);
+    else if (f.type === "typing") f.typing ? showTyping() : hideTyping();
+    else if (f.type === "conversation.ended") onEnded(f.by, f.reason);
+    else if (f.type === "error") onError(f);
+  }
+
+  function onWelcome(f) {
+    save(KEY.conversation, f.conversation_id);
+    if (f.host_name) st.hostName = f.host_name;
+    (f.messages || []).forEach(addMessage);
+    if (f.state === "ended") {
+      const by = { left_queue: "visitor", ended_by_visitor: "visitor", ended_by_host: "host" };
+      onEnded(by[f.end_reason] || "system", f.end_reason);
+      return;
+    }
+    if (f.state === "active") {
+      onHostJoined(f.host_name);
+    } else {
+      st.status = "waiting";
+      $("host-box").hidden = true;
+      $("queue-box").hidden = false;
+      setText("chat-title", "Snart din tur");
+      if (!$("queue-position").textContent) {
+        setText("queue-position", "Du står i køen.");
+        setText("queue-estimate", "Vi svarer deg så fort vi kan.");
+      }
+    }
+    // What was written but never acked goes again, with the same client ids.
+    st.outbox.forEach((m) => st.socket.send({ type: "message.send", client_id: m.client_id, text: m.text }));
+  }
+
+  function onQueuePosition(f) {
+    if (st.status !== "waiting") return;
+    setText("queue-position", `Du er nummer ${f.position} i køen`);
+    const min = f.estimated_minutes;
+    setText(
+      "queue-estimate",
+      typeof min === "number" && min > 0
+        ? `Omtrent ${min} ${min === 1 ? "minutt" : "minutter"}`
+        : "Vi svarer deg så fort vi kan. Takk for at du venter!"
+    );
+  }
+
+  function onHostJoined(name) {
+    st.status = "active";
+    st.hostName = name || st.hostName || "en voksen";
+    $("queue-box").hidden = true;
+    $("host-box").hidden = false;
+    setText("chat-title", "Du snakker med " + st.hostName);
+    setText("host-status", st.hostName + " er med i chatten nå.");
+    if (st.confirm === "leave") closeConfirm();
+  }
+
+  function onEnded(by, reason) {
+    st.status = "ended";
+    if (st.socket) st.socket.stop();
+    st.socket = null;
+    // Nothing can be sent any more: what was not stored is marked as not sent.
+    st.outbox.forEach((m) => failed(m.client_id, "Ikke sendt: samtalen var avsluttet."));
+    st.outbox = [];
+    saveOutbox();
+    typing.stop();
+    hideTyping();
+    closeConfirm();
+    setText("connection", "");
+    $("queue-box").hidden = $("host-box").hidden = $("composer").hidden = true;
+    let text = "Samtalen ble avsluttet.";
+    if (reason === "left_queue") text = "Du gikk ut av køen.";
+    else if (by === "visitor") text = "Du avsluttet samtalen.";
+    else if (by === "host") text = (st.hostName || "Den voksne") + " avsluttet samtalen.";
+    setText("chat-title", st.hostName ? "Du snakket med " + st.hostName : "Chatten");
+    setText("ended-by", text);
+    $("ended-box").hidden = false;
+    $("ended-title").focus();
+  }
+
+  function onError(f) {
+    if (!f.client_id) return;
+    if (f.code === "rate_limited") {
+      setTimeout(() => {
+        const m = st.outbox.find((x) => x.client_id === f.client_id);
+        if (m && st.socket) st.socket.send({ type: "message.send", client_id: m.client_id, text: m.text });
+      }, 1500);
+      return;
+    }
+    removeOutbox(f.client_id);
+    failed(f.client_id, "Denne meldingen kunne ikke sendes.");
+    setText("chat-error", "En melding kunne ikke sendes. Prøv å skrive den på nytt.");
+  }
+
+  // -- messages --------------------------------------------------------------------------------
+  function removeOutbox(clientId) {
+    const before = st.outbox.length;
+    st.outbox = st.outbox.filter((m) => m.client_id !== clientId);
+    if (st.outbox.length !== before) saveOutbox();
+  }
+
+  function addMessage(f) {
+    const seq = Number(f.seq);
+    if (!Number.isInteger(seq) || seq < 1 || st.messages[seq]) return; // already shown
+    st.messages[seq] = f;
+    while (st.messages[st.contiguous + 1]) st.contiguous += 1;
+    if (f.sender === "visitor" && f.client_id) {
+      if (st.pending[f.client_id]) st.pending[f.client_id].remove();
+      delete st.pending[f.client_id];
+      removeOutbox(f.client_id); // stored: it never needs sending again
+    } else if (f.sender === "host") {
+      hideTyping();
+    }
+    const mine = f.sender === "visitor";
+    const name = mine ? "Du" : f.host_name || st.hostName || "Den voksne";
+    Lykt.insertBySeq(log, Lykt.messageItem(mine, name, f.text, Lykt.clockTime(f.sent_at)), seq);
+    scrollToEnd(st.stick || mine);
+  }
+
+  function renderPending(m) {
+    const li = Lykt.pendingItem(m.text);
+    st.pending[m.client_id] = li;
+    log.append(li);
+    scrollToEnd(true);
+  }
+
+  function failed(clientId, note) {
+    if (st.pending[clientId]) Lykt.markFailed(st.pending[clientId], note);
+    delete st.pending[clientId];
+  }
+
+  function onAck(f) {
+    const m = st.outbox.find((x) => x.client_id === f.client_id);
+    removeOutbox(f.client_id);
+    if (m && !st.messages[f.seq]) {
+      // Stored, but its copy has not come yet: show it as stored now.
+      addMessage({ seq: f.seq, sender: "visitor", text: m.text, client_id: m.client_id, sent_at: new Date().toISOString() });
+    }
+  }
+
+  // Someone reading older messages is not pulled down; someone at the end follows along.
+  function scrollToEnd(yes) {
+    if (!yes) return;
+    log.scrollTop = log.scrollHeight;
+    st.stick = true;
+  }
+  log.addEventListener("scroll", () => (st.stick = Lykt.isNearEnd(log)));
+  window.addEventListener("resize", () => scrollToEnd(st.stick)); // e.g. the screen keyboard
+
+  function sendMessage() {
+    const text = box.value;
+    if (!text.trim() || st.status === "ended") return;
+    if (text.length > maxChars) {
+      setText("chat-error", "Meldingen er for lang. Del den gjerne opp i flere.");
+      return;
+    }
+    setText("chat-error", "");
+    const m = { client_id: Lykt.newClientId(), text };
+    st.outbox.push(m);
+    saveOutbox();
+    renderPending(m);
+    if (st.socket) st.socket.send({ type: "message.send", client_id: m.client_id, text });
+    box.value = "";
+    Lykt.counter($("counter"), box, maxChars);
+    typing.stop();
+    box.focus();
+  }
+
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendMessage();
+  });
+  Lykt.enterSends(box, sendMessage);
+
+  // -- typing ------------------------------------------------------------------------------------
+  const typing = Lykt.typingSender(
+    (on) => st.status === "active" && !!st.socket && st.socket.send({ type: "typing", typing: on })
+  );
+  box.addEventListener("input", () => {
+    Lykt.counter($("counter"), box, maxChars);
+    if (box.value.trim()) typing.start();
+    else typing.stop();
+  });
+
+  function showTyping() {
+    setText("typing", (st.hostName || "Den voksne") + " skriver …");
+    clearTimeout(st.typingTimer);
+    st.typingTimer = setTimeout(hideTyping, 15000); // in case the "stopped" signal is lost
+  }
+
+  function hideTyping() {
+    clearTimeout(st.typingTimer);
+    setText("typing", "");
+  }
+
+  // -- ending --------------------------------------------------------------------------------------
+  function openConfirm(action) {
+    st.confirm = action;
+    const leave = action === "leave";
+    setText("confirm-text", leave ? "Vil du gå ut av køen?" : "Vil du avslutte samtalen?");
+    setText("confirm-yes", leave ? "Ja, gå ut av køen" : "Ja, avslutt");
+    $("confirm-box").hidden = false;
+    $("confirm-no").focus();
+  }
+
+  function closeConfirm() {
+    st.confirm = null;
+    $("confirm-box").hidden = true;
+  }
+
+  $("leave-queue").addEventListener("click", () => openConfirm("leave"));
+  $("end-chat").addEventListener("click", () => openConfirm("end"));
+  $("confirm-no").addEventListener("click", () => {
+    const back = st.confirm === "leave" ? "leave-queue" : "message";
+    closeConfirm();
+    $(back).focus();
+  });
+  $("confirm-yes").addEventListener("click", () => {
+    if (!st.socket || !st.socket.send({ type: "conversation.end" })) {
+      setText("chat-error", "Vi får ikke kontakt akkurat nå. Prøv igjen om litt.");
+      return;
+    }
+    typing.stop();
+    closeConfirm();
+  });
+
+  document.querySelectorAll(".new-chat").forEach((button) =>
+    button.addEventListener("click", () => {
+      reset();
+      clearStorage();
+      show("prechat", "prechat-title");
+    })
+  );
+
+  // -- go ------------------------------------------------------------------------------------------
+  if (load(KEY.token)) {
+    enterChat(); // a reload: pick up the same conversation
+  } else {
+    show("start");
+    checkOpen();
+  }
+})();
