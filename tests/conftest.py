@@ -58,7 +58,9 @@ def staff_socket(client: TestClient, token: str) -> Any:
     return client.websocket_connect("/ws/staff", headers={"cookie": f"lykt_staff={token}"})
 
 
-def new_conversation(client: TestClient, age: int | None = 14, about: str = "self") -> dict[str, str]:
+def new_conversation(
+    client: TestClient, age: int | None = 14, about: str = "self"
+) -> dict[str, str]:
     response = client.post("/api/conversations", json={"age": age, "about": about})
     assert response.status_code == 201, response.text
     return response.json()

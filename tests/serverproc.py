@@ -53,8 +53,16 @@ class ServerProcess:
 
     def add_staff(self, email: str, name: str, role: str = "host") -> None:
         self.cli(
-            "staff", "add", "--email", email, "--name", name, "--role", role,
-            "--password-stdin", stdin=PASSWORD + "\n",
+            "staff",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
         )
 
     def start(self) -> ServerProcess:

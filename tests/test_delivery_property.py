@@ -55,8 +55,9 @@ class Side:
         assert welcome["type"] == "welcome"
         if self.first_frame is None:  # staff: the welcome carries whole chats; it replaces state
             self.transcript = {}
-            [conv] = [c for c in welcome["conversations"]
-                      if c["conversation_id"] == self.conversation_id]
+            [conv] = [
+                c for c in welcome["conversations"] if c["conversation_id"] == self.conversation_id
+            ]
             messages = conv["messages"]
         else:
             messages = welcome["messages"]
@@ -120,8 +121,11 @@ class Side:
             return
         client_id, seq = max(self.acked.items(), key=lambda kv: kv[1])
         sender = "visitor" if self.first_frame is not None else "host"
-        text = next(t for s, c, t in self.transcript.values() if c == client_id and s == sender) \
-            if any(c == client_id for _, c, _ in self.transcript.values()) else "resend"
+        text = (
+            next(t for s, c, t in self.transcript.values() if c == client_id and s == sender)
+            if any(c == client_id for _, c, _ in self.transcript.values())
+            else "resend"
+        )
         del self.acked[client_id]
         self._send(client_id, text)
         assert self.read_until_ack(client_id) == seq  # the original seq, not a new one
@@ -137,11 +141,16 @@ class Side:
 
 OPS = st.lists(
     st.one_of(
-        st.tuples(st.sampled_from(["visitor", "host"]), st.just("send"),
-                  st.text(min_size=1, max_size=30).filter(lambda s: s.strip() != "")),
-        st.tuples(st.sampled_from(["visitor", "host"]),
-                  st.sampled_from(["send_then_drop", "drop", "reconnect", "resend"]),
-                  st.just("x")),
+        st.tuples(
+            st.sampled_from(["visitor", "host"]),
+            st.just("send"),
+            st.text(min_size=1, max_size=30).filter(lambda s: s.strip() != ""),
+        ),
+        st.tuples(
+            st.sampled_from(["visitor", "host"]),
+            st.sampled_from(["send_then_drop", "drop", "reconnect", "resend"]),
+            st.just("x"),
+        ),
     ),
     max_size=25,
 )
@@ -156,8 +165,9 @@ def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
         yield client
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=OPS)
 def test_each_side_ends_with_the_database_transcript(
     shared_client: TestClient, ops: list[tuple[str, str, str]]
@@ -170,10 +180,8 @@ def test_each_side_ends_with_the_database_transcript(
         ws.send_json({"type": "conversation.claim", "conversation_id": cid})
         while ws.receive_json()["type"] != "conversation.history":
             pass
-    visitor = Side("visitor", client, "/ws/visitor",
-                   {"type": "hello", "token": conv["token"]}, cid)
-    host = Side("host", client, "/ws/staff", None, cid,
-                headers={"cookie": f"lykt_staff={token}"})
+    visitor = Side("visitor", client, "/ws/visitor", {"type": "hello", "token": conv["token"]}, cid)
+    host = Side("host", client, "/ws/staff", None, cid, headers={"cookie": f"lykt_staff={token}"})
     sides = {"visitor": visitor, "host": host}
     visitor.connect()
     host.connect()

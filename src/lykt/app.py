@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -101,8 +102,11 @@ class _BodyTooLarge(Exception):
 
 async def _too_large(send: Send) -> None:
     await send(
-        {"type": "http.response.start", "status": 413,
-         "headers": [(b"content-type", b"application/json")]}
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json")],
+        }
     )
     await send({"type": "http.response.body", "body": b'{"error":"too_large"}'})
 
@@ -138,9 +142,7 @@ def create_app(
             await ctx.bus.stop()
             await db.dispose()
 
-    app = FastAPI(
-        title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
-    )
+    app = FastAPI(title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
 
     @app.exception_handler(RequestValidationError)
@@ -170,4 +172,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     return app

@@ -69,7 +69,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         proxy_headers=False,  # never trust a client's own claim of its address
         server_header=False,
         access_log=False,  # an access log names every client's address
-        log_config=log_config(),
+        log_config=log_config(settings.log_level.upper()),
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)

@@ -13,6 +13,30 @@ from typing import Any
 Frame = dict[str, Any]
 
 
+def age_group(age: int | None) -> str:
+    """The groups the statistics and the host's queue use."""
+    if age is None:
+        return "unknown"
+    if age < 13:
+        return "under13"
+    if age <= 15:
+        return "13-15"
+    if age <= 18:
+        return "16-18"
+    if age <= 25:
+        return "19-25"
+    return "over25"
+
+
+def ended_by(reason: str | None) -> str | None:
+    """Who ended a conversation, from its end reason."""
+    if reason is None:
+        return None
+    if reason == "left_queue":
+        return "visitor"
+    return reason.removeprefix("ended_by_")
+
+
 def iso(ts: datetime | None) -> str | None:
     return ts.isoformat().replace("+00:00", "Z") if ts is not None else None
 
@@ -66,6 +90,7 @@ class ConversationClaimed:
             "host_id": self.host_id,
             "host_name": self.host_name,
             "age": self.age,
+            "age_group": age_group(self.age),
             "about": self.about,
             "created_at": iso(self.created_at),
         }

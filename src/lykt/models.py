@@ -96,9 +96,7 @@ class Message(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     sender: Mapped[str] = mapped_column(String(8))  # visitor | host
     staff_id: Mapped[int | None] = mapped_column(

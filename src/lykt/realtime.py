@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_SLOW_CONSUMER = 1013  # "try again later": the client resumes from last_seq
 CLOSE_HEARTBEAT_TIMEOUT = 4408
+CLOSE_UNAUTHORIZED = 4401
 CLOSE_SERVICE_RESTART = 1012
 QUEUE_COALESCE_S = 0.05
 
@@ -63,6 +64,8 @@ class Connection:
         self.last_received = time.monotonic()
         self.closed = False
         self._close_task: asyncio.Task[None] | None = None
+        # Checked at every heartbeat: False closes the socket (a staff session that ended).
+        self.revalidate: Callable[[], Awaitable[bool]] | None = None
 
     def offer(self, text: str, seq: int | None = None) -> None:
         """Queue a frame without waiting. A full queue means a slow reader: close it."""
@@ -105,6 +108,9 @@ class Connection:
             await asyncio.sleep(interval_s)
             if time.monotonic() - self.last_received > 3 * interval_s:
                 self.close_soon(CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout")
+                return
+            if self.revalidate is not None and not await self.revalidate():
+                self.close_soon(CLOSE_UNAUTHORIZED, "session ended")
                 return
             self.send_frame({"type": "ping"})
 

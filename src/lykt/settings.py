@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    log_level: str = "INFO"
 
     max_chats_per_host: int = Field(default=3, ge=1, le=20)
     max_message_chars: int = 4000

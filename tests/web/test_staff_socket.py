@@ -105,8 +105,9 @@ def test_host_cannot_write_in_or_end_another_hosts_conversation(client: TestClie
         receive_until(k, "conversation.history")
     with staff_socket(client, ola) as o:
         receive_until(o, "welcome")
-        o.send_json({"type": "message.send", "conversation_id": cid, "client_id": "x",
-                     "text": "hei"})
+        o.send_json(
+            {"type": "message.send", "conversation_id": cid, "client_id": "x", "text": "hei"}
+        )
         assert receive_until(o, "error")["code"] == "not_found"
         o.send_json({"type": "conversation.end", "conversation_id": cid})
         assert receive_until(o, "error")["code"] == "not_found"
@@ -131,8 +132,14 @@ def test_host_runs_several_chats_and_gets_them_back_after_reconnecting(
             ws.send_json({"type": "conversation.claim", "conversation_id": conv["conversation_id"]})
             receive_until(ws, "conversation.history")
         for i, conv in enumerate(convs):
-            ws.send_json({"type": "message.send", "conversation_id": conv["conversation_id"],
-                          "client_id": f"h{i}", "text": f"Hei nummer {i}"})
+            ws.send_json(
+                {
+                    "type": "message.send",
+                    "conversation_id": conv["conversation_id"],
+                    "client_id": f"h{i}",
+                    "text": f"Hei nummer {i}",
+                }
+            )
             ack = receive_until(ws, "message.ack")
             assert ack["conversation_id"] == conv["conversation_id"]
             assert ack["seq"] == 1
@@ -162,7 +169,9 @@ def test_host_ends_a_chat_and_the_visitor_is_told(client: TestClient) -> None:
             ended = receive_until(ws, "conversation.ended")
             assert ended["reason"] == "ended_by_host"
         assert receive_until(v, "conversation.ended") == {
-            "type": "conversation.ended", "by": "host", "reason": "ended_by_host"
+            "type": "conversation.ended",
+            "by": "host",
+            "reason": "ended_by_host",
         }
 
 
@@ -190,8 +199,40 @@ def test_staff_socket_needs_a_session(client: TestClient) -> None:
 def test_staff_socket_from_a_foreign_origin_is_refused(client: TestClient) -> None:
     add_staff(client, "kari@example.org", "Kari")
     login(client, "kari@example.org")
-    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(
-        "/ws/staff", headers={"origin": "https://evil.example"}
-    ) as ws:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/ws/staff", headers={"origin": "https://evil.example"}) as ws,
+    ):
         ws.receive_json()
     assert closed.value.code == 4403
+
+
+def test_logging_out_closes_the_open_staff_socket(tmp_path: Any) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "d", heartbeat_interval_s=0.2))
+    with TestClient(app) as client:
+        add_staff(client, "kari@example.org", "Kari")
+        token = staff_token(client, "kari@example.org")
+        with staff_socket(client, token) as ws:
+            receive_until(ws, "welcome")
+            assert receive_until(ws, "ping") == {"type": "ping"}
+            ws.send_json({"type": "pong"})
+            client.post("/api/staff/logout", headers={"cookie": f"lykt_staff={token}"})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    frame = ws.receive_json()
+                    if frame["type"] == "ping":
+                        ws.send_json({"type": "pong"})
+            assert closed.value.code == 4401
+
+
+def test_a_silent_client_is_disconnected_by_the_heartbeat(tmp_path: Any) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "d", heartbeat_interval_s=0.1))
+    with TestClient(app) as client:
+        conv = new_conversation(client)
+        with client.websocket_connect("/ws/visitor") as ws:
+            ws.send_json({"type": "hello", "token": conv["token"]})
+            receive_until(ws, "welcome")
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:  # read, but never answer a ping
+                    ws.receive_json()
+            assert closed.value.code == 4408

@@ -37,7 +37,11 @@ def test_message_is_acked_with_its_seq_and_resend_is_not_stored_twice(
     with client.websocket_connect("/ws/visitor") as ws:
         hello(ws, conv["token"])
         ws.send_json({"type": "message.send", "client_id": "c1", "text": "hei"})
-        assert receive_until(ws, "message.ack") == {"type": "message.ack", "client_id": "c1", "seq": 1}
+        assert receive_until(ws, "message.ack") == {
+            "type": "message.ack",
+            "client_id": "c1",
+            "seq": 1,
+        }
         ws.send_json({"type": "message.send", "client_id": "c1", "text": "hei"})
         assert receive_until(ws, "message.ack")["seq"] == 1
         ws.send_json({"type": "message.send", "client_id": "c2", "text": "er noen der?"})
@@ -147,8 +151,12 @@ def test_visitor_cannot_reach_another_conversation(client: TestClient) -> None:
         assert welcome["conversation_id"] == mine["conversation_id"]
         # the frame format has no way to name another conversation; an extra field is ignored
         ws.send_json(
-            {"type": "message.send", "client_id": "x", "text": "hei",
-             "conversation_id": other["conversation_id"]}
+            {
+                "type": "message.send",
+                "client_id": "x",
+                "text": "hei",
+                "conversation_id": other["conversation_id"],
+            }
         )
         receive_until(ws, "message.ack")
     with client.websocket_connect("/ws/visitor") as ws:
@@ -181,7 +189,11 @@ def test_host_typing_and_joining_reach_the_visitor(client: TestClient) -> None:
             staff.send_json(
                 {"type": "typing", "conversation_id": conv["conversation_id"], "typing": True}
             )
-            assert receive_until(ws, "typing") == {"type": "typing", "sender": "host", "typing": True}
+            assert receive_until(ws, "typing") == {
+                "type": "typing",
+                "sender": "host",
+                "typing": True,
+            }
             ws.send_json({"type": "typing", "typing": True})
             typing = receive_until(staff, "typing")
             assert typing["sender"] == "visitor"

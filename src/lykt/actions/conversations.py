@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Invalid, NotFound
-from lykt.events import ConversationClaimed, ConversationEnded, QueueChanged
+from lykt.events import ConversationClaimed, ConversationEnded, QueueChanged, age_group
 from lykt.models import Conversation, Message, Staff
 from lykt.store import conversations as conversations_store
 from lykt.store import messages as messages_store
@@ -25,21 +25,6 @@ ESTIMATE_WINDOW = timedelta(hours=2)
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def age_group(age: int | None) -> str:
-    """The groups the statistics and the host's queue use."""
-    if age is None:
-        return "unknown"
-    if age < 13:
-        return "under13"
-    if age <= 15:
-        return "13-15"
-    if age <= 18:
-        return "16-18"
-    if age <= 25:
-        return "19-25"
-    return "over25"
 
 
 async def open_conversation(ctx: Context, age: int | None, about: str) -> tuple[Conversation, str]:
@@ -203,9 +188,7 @@ class ConversationView:
     host_names: dict[int, str]
 
 
-async def conversation_view(
-    ctx: Context, conversation_id: str, last_seq: int
-) -> ConversationView:
+async def conversation_view(ctx: Context, conversation_id: str, last_seq: int) -> ConversationView:
     """The state of one conversation and the messages after ``last_seq``, read in one
     snapshot: what a (re)connecting client needs."""
     async with ctx.db.read() as session, session.begin():

@@ -31,9 +31,7 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def add_staff(
-    ctx: Context, email: str, display_name: str, role: str, password: str
-) -> Staff:
+async def add_staff(ctx: Context, email: str, display_name: str, role: str, password: str) -> Staff:
     email = normalise_email(email)
     if "@" not in email or len(email) > 320:
         raise Invalid("that is not an email address")
@@ -72,9 +70,7 @@ async def log_in(ctx: Context, email: str, password: str) -> tuple[Staff, str]:
     The same Forbidden for an unknown email and a wrong password."""
     async with ctx.db.read() as session:
         staff = await staff_store.get_by_email(session, normalise_email(email))
-    ok = await asyncio.to_thread(
-        _verify, staff.password_hash if staff else _DUMMY_HASH, password
-    )
+    ok = await asyncio.to_thread(_verify, staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not ok or not staff.active:
         raise Forbidden("wrong email or password")
     token = secrets.token_urlsafe(32)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-# IPv4, and IPv6 in its usual written forms (with at least two colons), with optional port.
+# IPv4; IPv6 written in full (eight groups) or shortened with "::" (times like 15:04:05 are
+# neither).
+_H = "[0-9A-Fa-f]{1,4}"
 _IPV4 = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
-_IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])"
+_IPV6 = (
+    rf"(?<![\w:])(?:(?:{_H}:){{7}}{_H}|(?:{_H}(?::{_H})*)?::(?:{_H}(?::{_H})*)?)"
+    r"(?:%\w+)?(?![\w:])"
+)
 _ADDRESS = re.compile(f"{_IPV4}|{_IPV6}")
 REDACTED = "[address]"
 

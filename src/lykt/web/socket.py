@@ -20,14 +20,14 @@ from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from lykt.actions import conversations as conv_actions
-from lykt.actions.conversations import ConversationView, age_group
+from lykt.actions.conversations import ConversationView
 from lykt.actions.live import set_typing, set_visitor_presence
 from lykt.actions.messages import post_message
 from lykt.actions.staff import staff_for_session
 from lykt.errors import LyktError, NotFound
-from lykt.events import Frame, iso
+from lykt.events import Frame, age_group, ended_by, iso
 from lykt.models import Conversation, Message, Staff
-from lykt.realtime import Connection, encode, queue_frame
+from lykt.realtime import CLOSE_UNAUTHORIZED, Connection, encode, queue_frame
 from lykt.web import schemas
 from lykt.web.deps import STAFF_COOKIE, Services
 
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 CLOSE_TOO_BIG = 1009
-CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
@@ -137,9 +136,7 @@ def _new_connection(ws: WebSocket, kind: str, services: Services, **kw: Any) -> 
     async def close(code: int, reason: str) -> None:
         await _close(ws, code, reason)
 
-    return Connection(
-        kind, ws.send_text, close, services.settings.send_queue_size, **kw
-    )
+    return Connection(kind, ws.send_text, close, services.settings.send_queue_size, **kw)
 
 
 async def _serve(
@@ -248,6 +245,7 @@ def _visitor_welcome(view: ConversationView) -> Frame:
         "state": c.status,
         "host_name": view.host_name,
         "end_reason": c.end_reason,
+        "ended_by": ended_by(c.end_reason),
         "last_seq": c.last_seq,
         "messages": [message_frame(m, view.host_names) for m in view.messages],
     }
@@ -286,13 +284,19 @@ async def staff_socket(ws: WebSocket) -> None:
     if not _origin_allowed(ws, services):
         await ws.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         return
-    staff = await staff_for_session(ctx, ws.cookies.get(STAFF_COOKIE))
+    session_token = ws.cookies.get(STAFF_COOKIE)
+    staff = await staff_for_session(ctx, session_token)
     await ws.accept()
     if staff is None:
         await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
         return
 
     conn = _new_connection(ws, "staff", services, staff_id=staff.id)
+
+    async def still_logged_in() -> bool:
+        return await staff_for_session(ctx, session_token) is not None
+
+    conn.revalidate = still_logged_in
     hub.add_staff(conn, set())
     try:
         active = await conv_actions.host_conversations(ctx, staff)
@@ -309,8 +313,11 @@ async def staff_socket(ws: WebSocket) -> None:
             encode(
                 {
                     "type": "welcome",
-                    "staff": {"id": staff.id, "display_name": staff.display_name,
-                              "role": staff.role},
+                    "staff": {
+                        "id": staff.id,
+                        "display_name": staff.display_name,
+                        "role": staff.role,
+                    },
                     "max_chats": staff.max_chats or ctx.rules.max_chats_per_host,
                     "queue": queue_frame(snapshot)["queue"],
                     "conversations": conversations,
@@ -324,9 +331,7 @@ async def staff_socket(ws: WebSocket) -> None:
             try:
                 await _handle_staff(frame, staff, conn, services, typing_bucket, message_bucket)
             except LyktError as exc:
-                conn.send_frame(
-                    _error(exc.code, exc.message, **_refs(frame))
-                )
+                conn.send_frame(_error(exc.code, exc.message, **_refs(frame)))
 
         await _serve(ws, conn, services, handle, schemas.staff_frames)
     except (_Closed, WebSocketDisconnect):
@@ -365,17 +370,24 @@ async def _handle_staff(
             conversation = await conv_actions.access_conversation_for_host(ctx, staff, cid)
             message, _ = await post_message(ctx, conversation, "host", client_id, text, staff)
             conn.send_frame(
-                {"type": "message.ack", "conversation_id": cid, "client_id": client_id,
-                 "seq": message.seq}
+                {
+                    "type": "message.ack",
+                    "conversation_id": cid,
+                    "client_id": client_id,
+                    "seq": message.seq,
+                }
             )
         case schemas.Claim(conversation_id=cid):
             conversation = await conv_actions.claim_conversation(ctx, staff, cid)
             hub.follow(conn, conversation.id)
             view = await conv_actions.conversation_view(ctx, conversation.id, 0)
             conn.send_frame(
-                {"type": "conversation.history",
-                 **_staff_conversation(view.conversation, view,
-                                       hub.visitor_online(conversation.id))}
+                {
+                    "type": "conversation.history",
+                    **_staff_conversation(
+                        view.conversation, view, hub.visitor_online(conversation.id)
+                    ),
+                }
             )
         case schemas.StaffTyping(conversation_id=cid, typing=typing):
             if cid in conn.following and typing_bucket.take():
@@ -387,8 +399,10 @@ async def _handle_staff(
             await conv_actions.access_conversation_for_host(ctx, staff, cid)
             view = await conv_actions.conversation_view(ctx, cid, last_seq)
             conn.send_frame(
-                {"type": "conversation.history",
-                 **_staff_conversation(view.conversation, view, hub.visitor_online(cid))}
+                {
+                    "type": "conversation.history",
+                    **_staff_conversation(view.conversation, view, hub.visitor_online(cid)),
+                }
             )
         case schemas.Pong():
             pass

@@ -75,9 +75,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("sent_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
-        sa.UniqueConstraint(
-            "conversation_id", "client_id", name="uq_messages_conversation_client"
-        ),
+        sa.UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),
     )
 
 
