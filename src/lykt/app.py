@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lykt.actions.context import Context, Rules
+from lykt.actions.staff import count_staff
 from lykt.bus import Bus, InMemoryBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
@@ -133,12 +134,18 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await db.migrate()
+        if await count_staff(ctx) == 0:
+            log.warning(
+                "No staff accounts yet. Add a host with: "
+                "lykt staff add --email EMAIL --name NAME --role host"
+            )
         await ctx.bus.start()
         await hub.start()
         try:
             yield
         finally:
             await hub.stop()
+            await ctx.stop()
             await ctx.bus.stop()
             await db.dispose()
 

@@ -54,30 +54,41 @@ class Connection:
         self.kind = kind  # visitor | staff
         self._send_text = send_text
         self._close = close
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=queue_size)
+        # (frame, conversation and seq of the message it carries, if any); None ends the sender.
+        self.queue: asyncio.Queue[tuple[str, str | None, int | None] | None] = asyncio.Queue(
+            maxsize=queue_size
+        )
         self.conversation_id = conversation_id
         self.staff_id = staff_id
         self.following: set[str] = set()
         self.waiting = False  # a visitor still in the queue: gets queue.position
-        # Messages up to this seq were sent in the welcome; later copies are skipped.
-        self.replayed_through = 0
+        # Per conversation: messages up to this seq were sent in a welcome or history; copies
+        # that the bus brings as well are skipped, so no socket sees a seq twice.
+        self.replayed_through: dict[str, int] = {}
         self.last_received = time.monotonic()
         self.closed = False
         self._close_task: asyncio.Task[None] | None = None
         # Checked at every heartbeat: False closes the socket (a staff session that ended).
         self.revalidate: Callable[[], Awaitable[bool]] | None = None
 
-    def offer(self, text: str, seq: int | None = None) -> None:
+    def offer(self, text: str, conversation_id: str | None = None, seq: int | None = None) -> None:
         """Queue a frame without waiting. A full queue means a slow reader: close it."""
-        if self.closed:
-            return
-        if seq is not None and seq <= self.replayed_through:
+        if self.closed or self._replayed(conversation_id, seq):
             return
         try:
-            self.queue.put_nowait(text)
+            self.queue.put_nowait((text, conversation_id, seq))
         except asyncio.QueueFull:
             log.info("closing a %s socket that cannot keep up", self.kind)
             self.close_soon(CLOSE_SLOW_CONSUMER, "too slow; resume")
+
+    def _replayed(self, conversation_id: str | None, seq: int | None) -> bool:
+        if conversation_id is None or seq is None:
+            return False
+        return seq <= self.replayed_through.get(conversation_id, 0)
+
+    def mark_replayed(self, conversation_id: str, last_seq: int) -> None:
+        current = self.replayed_through.get(conversation_id, 0)
+        self.replayed_through[conversation_id] = max(current, last_seq)
 
     def send_frame(self, frame: Frame) -> None:
         self.offer(encode(frame))
@@ -97,9 +108,13 @@ class Connection:
     async def run_sender(self) -> None:
         """Drain the queue onto the socket until closed."""
         while True:
-            text = await self.queue.get()
-            if text is None or (self.closed and self._close_task is not None):
+            item = await self.queue.get()
+            if item is None or (self.closed and self._close_task is not None):
                 return
+            text, conversation_id, seq = item
+            # Queued while the welcome was being read: the welcome may already carry it.
+            if self._replayed(conversation_id, seq):
+                continue
             await self._send_text(text)
 
     async def run_heartbeat(self, interval_s: float) -> None:
@@ -206,14 +221,14 @@ class Hub:
         if visitor_frame is not None:
             text = encode(visitor_frame)
             for conn in list(self.visitors.get(conversation_id, ())):
-                conn.offer(text, seq)
+                conn.offer(text, conversation_id, seq)
         staff_frame = event.staff_frame()
         if staff_frame is not None:
             if isinstance(event, ConversationClaimed):
                 staff_frame["visitor_online"] = self.visitor_online(conversation_id)
             text = encode(staff_frame)
             for conn in list(self.followers.get(conversation_id, ())):
-                conn.offer(text)
+                conn.offer(text, conversation_id, seq)
         if isinstance(event, ConversationEnded):
             for conn in list(self.followers.get(conversation_id, ())):
                 self.unfollow(conn, conversation_id)

@@ -187,6 +187,13 @@ class ConversationView:
     messages: Sequence[Message]
     host_names: dict[int, str]
 
+    @property
+    def last_seq(self) -> int:
+        """The newest seq this view has seen. (SQLite reads outside a write transaction are not
+        one snapshot, so a message may be newer than the conversation row read before it.)"""
+        newest = self.messages[-1].seq if self.messages else 0
+        return max(self.conversation.last_seq, newest)
+
 
 async def conversation_view(ctx: Context, conversation_id: str, last_seq: int) -> ConversationView:
     """The state of one conversation and the messages after ``last_seq``, read in one

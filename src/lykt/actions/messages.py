@@ -1,17 +1,32 @@
-"""Posting a message: stored once, numbered, then announced."""
+"""Posting a message: stored once, numbered, then announced.
+
+Posts go through a group commit (``Context.group_commit``): the posts that arrive while one
+transaction commits are written together in the next, with a fixed handful of statements per
+batch whatever its size. A lone post is written at once.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from dataclasses import dataclass
 
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Invalid, NotFound
 from lykt.events import MessagePosted
-from lykt.models import Conversation, Message, Staff
+from lykt.models import Message, Staff
 from lykt.store import conversations as conversations_store
 from lykt.store import messages as messages_store
 
 MAX_CLIENT_ID_CHARS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Post:
+    conversation_id: str
+    sender: str
+    client_id: str
+    text: str
+    staff_id: int | None
+    host_name: str | None
 
 
 def _check(ctx: Context, client_id: str, text: str) -> None:
@@ -29,7 +44,7 @@ def _check(ctx: Context, client_id: str, text: str) -> None:
 
 async def post_message(
     ctx: Context,
-    conversation: Conversation,
+    conversation_id: str,
     sender: str,
     client_id: str,
     text: str,
@@ -37,59 +52,77 @@ async def post_message(
 ) -> tuple[Message, bool]:
     """Store a message and announce it after commit. A resend with the same ``client_id`` is
     not stored again: the original is returned with ``created=False`` (and not announced
-    again; the sender is acked with the original seq)."""
+    again; the sender is acked with the original seq). A host may post only in a conversation
+    they hold (NotFound otherwise); nobody may post in an ended one (Conflict)."""
     _check(ctx, client_id, text)
-    try:
-        return await _post(ctx, conversation, sender, client_id, text, staff)
-    except IntegrityError:
-        # Two copies of the same message raced (PostgreSQL, two sockets): one was stored.
-        async with ctx.db.read() as session:
-            existing = await messages_store.get_by_client_id(session, conversation.id, client_id)
-        if existing is None:
-            raise
-        return existing, False
+    post = _Post(
+        conversation_id=conversation_id,
+        sender=sender,
+        client_id=client_id,
+        text=text,
+        staff_id=staff.id if staff is not None else None,
+        host_name=staff.display_name if staff is not None else None,
+    )
+    return await ctx.group_commit(_write_posts).submit(post)
 
 
-async def _post(
-    ctx: Context,
-    conversation: Conversation,
-    sender: str,
-    client_id: str,
-    text: str,
-    staff: Staff | None,
-) -> tuple[Message, bool]:
+async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, bool] | Exception]:
     now = ctx.clock.now()
+    results: list[tuple[Message, bool] | Exception] = []
     async with ctx.transaction() as tx:
-        existing = await messages_store.get_by_client_id(tx.session, conversation.id, client_id)
-        if existing is not None:
-            return existing, False
-        current = await conversations_store.get(tx.session, conversation.id)
-        if current is None:
-            raise NotFound()
-        if current.status == "ended":
-            raise Conflict("the conversation has ended")
-        if sender == "host" and (staff is None or current.host_id != staff.id):
-            raise NotFound("no such conversation among yours")
-        seq = await conversations_store.next_seq(tx.session, conversation.id, now)
-        message = Message(
-            conversation_id=conversation.id,
-            seq=seq,
-            sender=sender,
-            staff_id=staff.id if staff is not None else None,
-            client_id=client_id,
-            text=text,
-            sent_at=now,
+        # Lock the conversations' rows first (PostgreSQL; SQLite has its write lock), so seq
+        # stays gap-free across processes and a racing resend is seen below.
+        states = await conversations_store.lock_for_posting(
+            tx.session, {p.conversation_id for p in posts}
         )
-        await messages_store.insert(tx.session, message)
-        tx.publish_on_commit(
-            MessagePosted(
-                conversation_id=conversation.id,
-                seq=seq,
-                sender=sender,
-                text=text,
-                client_id=client_id,
+        stored = await messages_store.by_client_ids(
+            tx.session, {(p.conversation_id, p.client_id) for p in posts}
+        )
+        new_rows: list[Message] = []
+        for post in posts:
+            key = (post.conversation_id, post.client_id)
+            if key in stored:
+                results.append((stored[key], False))
+                continue
+            state = states.get(post.conversation_id)
+            if state is None:
+                results.append(NotFound())
+                continue
+            if state.status == "ended":
+                results.append(Conflict("the conversation has ended"))
+                continue
+            if post.sender == "host" and state.host_id != post.staff_id:
+                results.append(NotFound("no such conversation among yours"))
+                continue
+            state.last_seq += 1
+            message = Message(
+                conversation_id=post.conversation_id,
+                seq=state.last_seq,
+                sender=post.sender,
+                staff_id=post.staff_id,
+                client_id=post.client_id,
+                text=post.text,
                 sent_at=now,
-                host_name=staff.display_name if staff is not None else None,
             )
-        )
-    return message, True
+            stored[key] = message
+            new_rows.append(message)
+            results.append((message, True))
+            tx.publish_on_commit(
+                MessagePosted(
+                    conversation_id=post.conversation_id,
+                    seq=message.seq,
+                    sender=post.sender,
+                    text=post.text,
+                    client_id=post.client_id,
+                    sent_at=now,
+                    host_name=post.host_name,
+                )
+            )
+        if new_rows:
+            await conversations_store.set_last_seqs(
+                tx.session,
+                {cid: s.last_seq for cid, s in states.items() if s.changed_from != s.last_seq},
+                now,
+            )
+            await messages_store.insert_many(tx.session, new_rows)
+    return results

@@ -100,3 +100,8 @@ async def staff_for_session(ctx: Context, token: str | None) -> Staff | None:
 async def log_out(ctx: Context, token: str) -> None:
     async with ctx.transaction() as tx:
         await staff_store.delete_session(tx.session, _session_hash(token))
+
+
+async def count_staff(ctx: Context) -> int:
+    async with ctx.db.read() as session:
+        return await staff_store.count(session)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.models import Conversation
@@ -78,19 +79,6 @@ async def mark_ended(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def next_seq(session: AsyncSession, conversation_id: str, now: datetime) -> int:
-    """Take the next sequence number. The row update also locks the conversation (PostgreSQL)
-    or the database (SQLite) until commit, so numbers are gap-free and unique."""
-    result = await session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_seq=Conversation.last_seq + 1, last_activity_at=now)
-        .returning(Conversation.last_seq)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.scalar_one())
-
-
 async def recent_claim_waits_s(session: AsyncSession, since: datetime) -> list[float]:
     """Seconds from arrival to claim, for conversations claimed since ``since``."""
     result = await session.execute(
@@ -103,3 +91,38 @@ async def recent_claim_waits_s(session: AsyncSession, since: datetime) -> list[f
         if claimed_at is not None:
             waits.append((claimed_at - created_at).total_seconds())
     return waits
+
+
+@dataclass
+class PostingState:
+    status: str
+    host_id: int | None
+    last_seq: int
+    changed_from: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changed_from = self.last_seq
+
+
+async def lock_for_posting(
+    session: AsyncSession, conversation_ids: set[str]
+) -> dict[str, PostingState]:
+    """Read (and on PostgreSQL lock, in id order) what posting needs of each conversation."""
+    result = await session.execute(
+        select(Conversation.id, Conversation.status, Conversation.host_id, Conversation.last_seq)
+        .where(Conversation.id.in_(conversation_ids))
+        .order_by(Conversation.id)
+        .with_for_update()
+    )
+    return {row[0]: PostingState(row[1], row[2], row[3]) for row in result.all()}
+
+
+async def set_last_seqs(session: AsyncSession, last_seqs: dict[str, int], now: datetime) -> None:
+    if not last_seqs:
+        return
+    await session.execute(
+        update(Conversation.__table__)  # type: ignore[arg-type]
+        .where(Conversation.__table__.c.id == bindparam("b_id"))
+        .values(last_seq=bindparam("b_seq"), last_activity_at=bindparam("b_now")),
+        [{"b_id": cid, "b_seq": seq, "b_now": now} for cid, seq in last_seqs.items()],
+    )

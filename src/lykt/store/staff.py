@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.models import Staff, StaffSession
@@ -64,3 +64,8 @@ async def delete_session(session: AsyncSession, token_hash: str) -> None:
 
 async def delete_expired_sessions(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
+
+
+async def count(session: AsyncSession) -> int:
+    result = await session.execute(select(func.count()).select_from(Staff))
+    return int(result.scalar_one())

@@ -195,7 +195,7 @@ async def visitor_socket(ws: WebSocket) -> None:
     try:
         view = await conv_actions.conversation_view(ctx, conversation.id, hello.last_seq)
         conn.waiting = view.conversation.status == "waiting"
-        conn.replayed_through = view.conversation.last_seq
+        conn.mark_replayed(conversation.id, view.last_seq)
         await ws.send_text(encode(_visitor_welcome(view)))
         typing_bucket = TokenBucket(rate_per_s=5, burst=10)
         message_bucket = TokenBucket(rate_per_s=2, burst=20)
@@ -210,7 +210,7 @@ async def visitor_socket(ws: WebSocket) -> None:
                         return
                     try:
                         message, _ = await post_message(
-                            ctx, conversation, "visitor", client_id, text
+                            ctx, conversation.id, "visitor", client_id, text
                         )
                     except LyktError as exc:
                         conn.send_frame(_error(exc.code, exc.message, client_id=client_id))
@@ -246,7 +246,7 @@ def _visitor_welcome(view: ConversationView) -> Frame:
         "host_name": view.host_name,
         "end_reason": c.end_reason,
         "ended_by": ended_by(c.end_reason),
-        "last_seq": c.last_seq,
+        "last_seq": view.last_seq,
         "messages": [message_frame(m, view.host_names) for m in view.messages],
     }
 
@@ -261,7 +261,11 @@ def _origin_allowed(ws: WebSocket, services: Services) -> bool:
     return urlsplit(origin).netloc == ws.headers.get("host")
 
 
-def _staff_conversation(c: Conversation, view: ConversationView, online: bool) -> Frame:
+def _staff_conversation(
+    conn: Connection, c: Conversation, view: ConversationView, online: bool
+) -> Frame:
+    """A whole chat for a staff socket; later copies of these messages are not sent again."""
+    conn.mark_replayed(c.id, view.last_seq)
     return {
         "conversation_id": c.id,
         "age": c.age,
@@ -271,7 +275,7 @@ def _staff_conversation(c: Conversation, view: ConversationView, online: bool) -
         "created_at": iso(c.created_at),
         "claimed_at": iso(c.claimed_at),
         "visitor_online": online,
-        "last_seq": c.last_seq,
+        "last_seq": view.last_seq,
         "messages": [message_frame(m, view.host_names) for m in view.messages],
     }
 
@@ -306,7 +310,7 @@ async def staff_socket(ws: WebSocket) -> None:
         for c in active:
             view = await conv_actions.conversation_view(ctx, c.id, 0)
             conversations.append(
-                _staff_conversation(view.conversation, view, hub.visitor_online(c.id))
+                _staff_conversation(conn, view.conversation, view, hub.visitor_online(c.id))
             )
         snapshot = hub.latest_queue or await conv_actions.queue_snapshot(ctx)
         await ws.send_text(
@@ -367,8 +371,8 @@ async def _handle_staff(
             if not message_bucket.take():
                 conn.send_frame(_error("rate_limited", "slow down a little", **_refs(frame)))
                 return
-            conversation = await conv_actions.access_conversation_for_host(ctx, staff, cid)
-            message, _ = await post_message(ctx, conversation, "host", client_id, text, staff)
+            # post_message itself refuses a conversation this host does not hold.
+            message, _ = await post_message(ctx, cid, "host", client_id, text, staff)
             conn.send_frame(
                 {
                     "type": "message.ack",
@@ -385,7 +389,7 @@ async def _handle_staff(
                 {
                     "type": "conversation.history",
                     **_staff_conversation(
-                        view.conversation, view, hub.visitor_online(conversation.id)
+                        conn, view.conversation, view, hub.visitor_online(conversation.id)
                     ),
                 }
             )
@@ -401,7 +405,7 @@ async def _handle_staff(
             conn.send_frame(
                 {
                     "type": "conversation.history",
-                    **_staff_conversation(view.conversation, view, hub.visitor_online(cid)),
+                    **_staff_conversation(conn, view.conversation, view, hub.visitor_online(cid)),
                 }
             )
         case schemas.Pong():
