@@ -55,6 +55,8 @@ async def post_message(
     again; the sender is acked with the original seq). A host may post only in a conversation
     they hold (NotFound otherwise); nobody may post in an ended one (Conflict)."""
     _check(ctx, client_id, text)
+    if sender not in ("visitor", "host"):
+        raise Invalid("sender must be 'visitor' or 'host'")
     post = _Post(
         conversation_id=conversation_id,
         sender=sender,
@@ -91,7 +93,7 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
             if state.status == "ended":
                 results.append(Conflict("the conversation has ended"))
                 continue
-            if post.sender == "host" and state.host_id != post.staff_id:
+            if post.sender == "host" and (post.staff_id is None or state.host_id != post.staff_id):
                 results.append(NotFound("no such conversation among yours"))
                 continue
             state.last_seq += 1
