@@ -72,6 +72,13 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         log_config=log_config(settings.log_level.upper()),
         timeout_graceful_shutdown=5,
     )
+    # The log scrubs every address, our own listening one too; say where to go, once.
+    print(
+        f"Lykt: visitors at http://{config.host}:{config.port}/ , "
+        f"staff at http://{config.host}:{config.port}/staff",
+        file=sys.stderr,
+        flush=True,
+    )
     server = uvicorn.Server(config)
     server.run()
     return 0
