@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,17 +12,97 @@ from fastapi.testclient import TestClient
 
 from lykt.app import create_app
 from lykt.settings import Settings
+from tests.databases import (
+    DATABASES,
+    REQUIRE_SERVICES_ENV,
+    PostgresServer,
+    postgres_server,
+    sqlite_url,
+)
 
 PASSWORD = "correct horse battery"
+# Tests here that use a database run once per database (see --databases); others on SQLite.
+EVERY_DATABASE = ("tests/web/", "tests/actions/", "tests/test_delivery_property.py")
 
 
-def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    return Settings(data_dir=tmp_path / "data", **overrides)
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--databases",
+        default=os.environ.get("LYKT_TEST_DATABASES", ",".join(DATABASES)),
+        help=(
+            "comma-separated databases the database-backed tests run on: "
+            f"{', '.join(DATABASES)} (default: all; env LYKT_TEST_DATABASES). PostgreSQL is "
+            "reached through LYKT_TEST_POSTGRES_URL; if it is down its tests are skipped, or "
+            "fail when LYKT_REQUIRE_SERVICES=1"
+        ),
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" not in metafunc.fixturenames:
+        return
+    chosen = [d.strip() for d in metafunc.config.getoption("--databases").split(",") if d.strip()]
+    unknown = set(chosen) - set(DATABASES)
+    if unknown:
+        raise pytest.UsageError(f"--databases: unknown {', '.join(sorted(unknown))}")
+    marker = metafunc.definition.get_closest_marker("databases")
+    path = metafunc.definition.path.relative_to(metafunc.config.rootpath).as_posix()
+    if marker is not None:
+        wanted = list(marker.args)
+    elif path.startswith(EVERY_DATABASE):
+        wanted = list(DATABASES)
+    else:
+        return  # SQLite only
+    metafunc.parametrize("db_backend", [d for d in wanted if d in chosen], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``; module scope so a module-wide app can use it too."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres(pytestconfig: pytest.Config) -> Iterator[PostgresServer]:
+    if "postgresql" not in pytestconfig.getoption("--databases"):
+        pytest.skip("PostgreSQL is not among --databases")
+    found = postgres_server()
+    if isinstance(found, str):
+        if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+            pytest.fail(found, pytrace=False)
+        pytest.skip(found)
+    found.start()
+    try:
+        yield found
+    finally:
+        found.close()
+
+
+@contextlib.contextmanager
+def database_for(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> Iterator[str]:
+    """A fresh database's URL: an SQLite file in ``data_dir``, or a new PostgreSQL database
+    that is dropped afterwards."""
+    if backend == "sqlite":
+        yield sqlite_url(data_dir)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.fresh_database() as url:
+        yield url
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def database_url(request: pytest.FixtureRequest, db_backend: str, tmp_path: Path) -> Iterator[str]:
+    with database_for(request, db_backend, tmp_path / "data") as url:
+        yield url
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture

@@ -40,6 +40,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def storable(value: str) -> bool:
+    """Whether every database Lykt runs on can hold ``value``: valid UTF-8 (no lone
+    surrogates) and no U+0000, which PostgreSQL's text types refuse (SQLite would take it).
+    A string that cannot be stored cannot match a stored row either."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -40,7 +39,7 @@ def test_age_groups_have_clear_edges(age: int | None, group: str) -> None:
     assert age_group(age) == group
 
 
-def test_of_two_hosts_claiming_at_once_exactly_one_wins(tmp_path: Path) -> None:
+def test_of_two_hosts_claiming_at_once_exactly_one_wins(database_url: str) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         kari = await add_staff(ctx, "kari@example.org", "Kari", "host", "correct horse battery")
         ola = await add_staff(ctx, "ola@example.org", "Ola", "host", "correct horse battery")
@@ -56,11 +55,11 @@ def test_of_two_hosts_claiming_at_once_exactly_one_wins(tmp_path: Path) -> None:
             assert len(wins) == 1 and len(losses) == 1
             await end_conversation(ctx, wins[0], by="host")
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)
 
 
 def test_queue_is_first_come_first_served_and_the_estimate_follows_recent_claims(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         clock = ctx.clock
@@ -85,11 +84,11 @@ def test_queue_is_first_come_first_served_and_the_estimate_follows_recent_claims
         claimed = await claim_conversation(ctx, host, None)
         assert claimed.id == first.id  # the one who waited longest
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)
 
 
 def test_a_token_opens_only_its_own_conversation_and_a_wrong_one_says_nothing(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         mine, token = await open_conversation(ctx, 12, "self")
@@ -103,4 +102,4 @@ def test_a_token_opens_only_its_own_conversation_and_a_wrong_one_says_nothing(
         with pytest.raises(Invalid):
             await open_conversation(ctx, 12, "parents")
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)

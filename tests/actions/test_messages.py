@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -19,9 +18,9 @@ from lykt.events import Event, MessagePosted
 T = TypeVar("T")
 
 
-def run_with_context(tmp_path: Path, work: Callable[[Context, list[Event]], Awaitable[T]]) -> T:
+def run_with_context(database_url: str, work: Callable[[Context, list[Event]], Awaitable[T]]) -> T:
     async def main() -> T:
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'lykt.db'}")
+        db = Database(database_url)
         await db.migrate()
         bus = InMemoryBus()
         published: list[Event] = []
@@ -37,7 +36,7 @@ def run_with_context(tmp_path: Path, work: Callable[[Context, list[Event]], Awai
 
 
 def test_concurrent_senders_get_gap_free_unique_seqs_in_each_conversation(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         conversations = [(await open_conversation(ctx, 12, "self"))[0] for _ in range(5)]
@@ -59,10 +58,10 @@ def test_concurrent_senders_get_gap_free_unique_seqs_in_each_conversation(
             ]
             assert announced == list(range(1, 11)), "announced once each, in seq order"
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)
 
 
-def test_the_same_message_sent_twice_at_once_is_stored_once(tmp_path: Path) -> None:
+def test_the_same_message_sent_twice_at_once_is_stored_once(database_url: str) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         conversation, _ = await open_conversation(ctx, None, "friend")
         first, second = await asyncio.gather(
@@ -75,10 +74,10 @@ def test_the_same_message_sent_twice_at_once_is_stored_once(tmp_path: Path) -> N
         assert len(view.messages) == 1
         assert sum(isinstance(e, MessagePosted) for e in published) == 1
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)
 
 
-def test_a_refused_post_does_not_spoil_the_others_in_its_batch(tmp_path: Path) -> None:
+def test_a_refused_post_does_not_spoil_the_others_in_its_batch(database_url: str) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         open_one, _ = await open_conversation(ctx, 14, "self")
         ended, _ = await open_conversation(ctx, 14, "self")
@@ -89,17 +88,19 @@ def test_a_refused_post_does_not_spoil_the_others_in_its_batch(tmp_path: Path) -
             post_message(ctx, "no-such-conversation", "visitor", "c", "hei"),
             post_message(ctx, open_one.id, "host", "d", "not your chat"),
             post_message(ctx, open_one.id, "visitor", "e", "hallo"),
+            post_message(ctx, open_one.id + "\x00", "visitor", "f", "no such id anywhere"),
             return_exceptions=True,
         )
         assert isinstance(results[1], Conflict)
         assert isinstance(results[2], NotFound)
         assert isinstance(results[3], NotFound)
+        assert isinstance(results[5], NotFound)
         ok = [r for r in results if isinstance(r, tuple)]
         assert [m.seq for m, _ in ok] == [1, 2]
         view = await conversation_view(ctx, open_one.id, 0)
         assert [m.text for m in view.messages] == ["hei", "hallo"]
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)
 
 
 @pytest.mark.parametrize(
@@ -111,10 +112,13 @@ def test_a_refused_post_does_not_spoil_the_others_in_its_batch(tmp_path: Path) -
         ("ok", " \n\t "),
         ("ok", "x" * 4001),
         ("ok", "\ud800"),
+        ("ok", "hei\x00"),  # PostgreSQL cannot store U+0000, so no database takes it
+        ("a\x00", "hei"),
+        ("\udc80", "hei"),
     ],
 )
 def test_bad_messages_are_refused_before_anything_is_stored(
-    tmp_path: Path, client_id: str, text: str
+    database_url: str, client_id: str, text: str
 ) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         conversation, _ = await open_conversation(ctx, 10, "self")
@@ -124,4 +128,4 @@ def test_bad_messages_are_refused_before_anything_is_stored(
         assert view.messages == []
         assert view.conversation.last_seq == 0
 
-    run_with_context(tmp_path, work)
+    run_with_context(database_url, work)

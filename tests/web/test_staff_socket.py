@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from lykt.app import create_app
-from lykt.settings import Settings
 from tests.conftest import (
     add_staff,
     login,
+    make_settings,
     new_conversation,
     receive_until,
     staff_socket,
@@ -65,8 +65,8 @@ def test_two_hosts_claiming_the_same_visitor_one_wins_the_other_is_told(
         assert error["conversation_id"] == conv["conversation_id"]
 
 
-def test_host_cannot_take_more_chats_than_the_maximum(tmp_path: Any) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "d", max_chats_per_host=2))
+def test_host_cannot_take_more_chats_than_the_maximum(tmp_path: Any, database_url: str) -> None:
+    app = create_app(make_settings(tmp_path, database_url, max_chats_per_host=2))
     with TestClient(app) as client:
         add_staff(client, "kari@example.org", "Kari")
         for _ in range(3):
@@ -113,6 +113,14 @@ def test_host_cannot_write_in_or_end_another_hosts_conversation(client: TestClie
         assert receive_until(o, "error")["code"] == "not_found"
         o.send_json({"type": "conversation.sync", "conversation_id": cid, "last_seq": 0})
         assert receive_until(o, "error")["code"] == "not_found"
+        # An id no database can hold (U+0000) is just another unknown conversation.
+        bad = cid + "\x00"
+        o.send_json({"type": "message.send", "conversation_id": bad, "client_id": "y", "text": "a"})
+        assert receive_until(o, "error")["code"] == "not_found"
+        o.send_json({"type": "conversation.end", "conversation_id": bad})
+        assert receive_until(o, "error")["code"] == "not_found"
+        o.send_json({"type": "conversation.claim", "conversation_id": bad})
+        assert receive_until(o, "error")["code"] == "conflict"
     with client.websocket_connect("/ws/visitor") as v:
         v.send_json({"type": "hello", "token": conv["token"]})
         welcome = v.receive_json()
@@ -207,8 +215,8 @@ def test_staff_socket_from_a_foreign_origin_is_refused(client: TestClient) -> No
     assert closed.value.code == 4403
 
 
-def test_logging_out_closes_the_open_staff_socket(tmp_path: Any) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "d", heartbeat_interval_s=0.2))
+def test_logging_out_closes_the_open_staff_socket(tmp_path: Any, database_url: str) -> None:
+    app = create_app(make_settings(tmp_path, database_url, heartbeat_interval_s=0.2))
     with TestClient(app) as client:
         add_staff(client, "kari@example.org", "Kari")
         token = staff_token(client, "kari@example.org")
@@ -225,8 +233,8 @@ def test_logging_out_closes_the_open_staff_socket(tmp_path: Any) -> None:
             assert closed.value.code == 4401
 
 
-def test_a_silent_client_is_disconnected_by_the_heartbeat(tmp_path: Any) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "d", heartbeat_interval_s=0.1))
+def test_a_silent_client_is_disconnected_by_the_heartbeat(tmp_path: Any, database_url: str) -> None:
+    app = create_app(make_settings(tmp_path, database_url, heartbeat_interval_s=0.1))
     with TestClient(app) as client:
         conv = new_conversation(client)
         with client.websocket_connect("/ws/visitor") as ws:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Invalid, NotFound
 from lykt.events import ConversationClaimed, ConversationEnded, QueueChanged, age_group
-from lykt.models import Conversation, Message, Staff
+from lykt.models import Conversation, Message, Staff, storable
 from lykt.store import conversations as conversations_store
 from lykt.store import messages as messages_store
 from lykt.store import staff as staff_store
@@ -67,8 +67,10 @@ async def access_conversation_for_host(
     ctx: Context, staff: Staff, conversation_id: str
 ) -> Conversation:
     """A host reaches only the conversations they hold; anything else is NotFound."""
-    async with ctx.db.read() as session:
-        conversation = await conversations_store.get(session, conversation_id)
+    conversation = None
+    if storable(conversation_id):
+        async with ctx.db.read() as session:
+            conversation = await conversations_store.get(session, conversation_id)
     if conversation is None or conversation.host_id != staff.id:
         raise NotFound("no such conversation among yours")
     return conversation
@@ -82,14 +84,26 @@ async def claim_conversation(
     limit = host.max_chats or ctx.rules.max_chats_per_host
     now = ctx.clock.now()
     async with ctx.transaction() as tx:
+        # One claim per host at a time, also across processes (a row lock on PostgreSQL; the
+        # write lock on SQLite), so two tabs of one host cannot both pass the limit.
+        await staff_store.lock(tx.session, host.id)
         if await conversations_store.count_active_for_host(tx.session, host.id) >= limit:
             raise Conflict(f"you already have {limit} chats; end one first")
         if conversation_id is None:
             waiting = await conversations_store.waiting(tx.session)
             if not waiting:
                 raise NotFound("nobody is waiting")
-            conversation_id = waiting[0].id
-        if not await conversations_store.mark_claimed(tx.session, conversation_id, host.id, now):
+            # Whoever waited longest; one another host takes meanwhile (on another process:
+            # SQLite's write lock rules that out within one) is passed over, not a conflict.
+            for candidate in waiting:
+                if await conversations_store.mark_claimed(tx.session, candidate.id, host.id, now):
+                    conversation_id = candidate.id
+                    break
+            else:
+                raise NotFound("nobody is waiting")
+        elif not storable(conversation_id) or not await conversations_store.mark_claimed(
+            tx.session, conversation_id, host.id, now
+        ):
             raise Conflict("another host has already taken this visitor")
         conversation = await conversations_store.get(tx.session, conversation_id)
         assert conversation is not None
@@ -113,7 +127,9 @@ async def end_conversation(ctx: Context, conversation: Conversation, by: str) ->
     Returns False if it had already ended (ending twice is harmless)."""
     now = ctx.clock.now()
     async with ctx.transaction() as tx:
-        current = await conversations_store.get(tx.session, conversation.id)
+        # Locked, so a claim at the same moment (on PostgreSQL) cannot change the status
+        # between reading it here and ending the conversation.
+        current = await conversations_store.get(tx.session, conversation.id, lock=True)
         if current is None:
             raise NotFound()
         was_waiting = current.status == "waiting"

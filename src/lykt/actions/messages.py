@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Invalid, NotFound
 from lykt.events import MessagePosted
-from lykt.models import Message, Staff
+from lykt.models import Message, Staff, storable
 from lykt.store import conversations as conversations_store
 from lykt.store import messages as messages_store
 
@@ -32,14 +32,14 @@ class _Post:
 def _check(ctx: Context, client_id: str, text: str) -> None:
     if not client_id or len(client_id) > MAX_CLIENT_ID_CHARS:
         raise Invalid(f"client_id must be 1 to {MAX_CLIENT_ID_CHARS} characters")
+    if not storable(client_id):
+        raise Invalid("client_id has characters that cannot be stored")
     if not text.strip():
         raise Invalid("the message is empty")
     if len(text) > ctx.rules.max_message_chars:
         raise Invalid(f"the message is longer than {ctx.rules.max_message_chars} characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # lone surrogates cannot be stored or shown
-        raise Invalid("the message has characters that cannot be shown") from exc
+    if not storable(text):  # lone surrogates, U+0000: refused here, not by the whole batch
+        raise Invalid("the message has characters that cannot be shown")
 
 
 async def post_message(
@@ -57,6 +57,8 @@ async def post_message(
     _check(ctx, client_id, text)
     if sender not in ("visitor", "host"):
         raise Invalid("sender must be 'visitor' or 'host'")
+    if not storable(conversation_id):
+        raise NotFound()  # no such conversation; and it must not spoil the batch
     post = _Post(
         conversation_id=conversation_id,
         sender=sender,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Forbidden, Invalid
-from lykt.models import Staff, StaffSession
+from lykt.models import Staff, StaffSession, storable
 from lykt.store import staff as staff_store
 
 ROLES = ("host", "supervisor", "admin")
@@ -33,11 +33,11 @@ def normalise_email(email: str) -> str:
 
 async def add_staff(ctx: Context, email: str, display_name: str, role: str, password: str) -> Staff:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 320:
+    if "@" not in email or len(email) > 320 or not storable(email):
         raise Invalid("that is not an email address")
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
-    if not display_name.strip() or len(display_name) > 80:
+    if not display_name.strip() or len(display_name) > 80 or not storable(display_name):
         raise Invalid("the display name must be 1 to 80 characters")
     if len(password) < MIN_PASSWORD_CHARS:
         raise Invalid(f"the password must be at least {MIN_PASSWORD_CHARS} characters")
@@ -68,8 +68,11 @@ def _verify(password_hash: str, password: str) -> bool:
 async def log_in(ctx: Context, email: str, password: str) -> tuple[Staff, str]:
     """Check the password and open a session. Returns the staff member and the cookie value.
     The same Forbidden for an unknown email and a wrong password."""
-    async with ctx.db.read() as session:
-        staff = await staff_store.get_by_email(session, normalise_email(email))
+    email = normalise_email(email)
+    staff = None
+    if storable(email):  # else no such staff member (and no query the database refuses)
+        async with ctx.db.read() as session:
+            staff = await staff_store.get_by_email(session, email)
     ok = await asyncio.to_thread(_verify, staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not ok or not staff.active:
         raise Forbidden("wrong email or password")

@@ -15,8 +15,11 @@ async def insert(session: AsyncSession, conversation: Conversation) -> None:
     await session.flush()
 
 
-async def get(session: AsyncSession, conversation_id: str) -> Conversation | None:
-    return await session.get(Conversation, conversation_id)
+async def get(
+    session: AsyncSession, conversation_id: str, *, lock: bool = False
+) -> Conversation | None:
+    """With ``lock``, the row stays locked until the transaction ends (PostgreSQL)."""
+    return await session.get(Conversation, conversation_id, with_for_update=lock or None)
 
 
 async def get_by_token_hash(session: AsyncSession, token_hash: str) -> Conversation | None:

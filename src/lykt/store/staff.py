@@ -18,6 +18,14 @@ async def get(session: AsyncSession, staff_id: int) -> Staff | None:
     return await session.get(Staff, staff_id)
 
 
+async def lock(session: AsyncSession, staff_id: int) -> None:
+    """Lock a staff member's row until the transaction ends (PostgreSQL; SQLite has one writer
+    anyway). FOR NO KEY UPDATE: inserts that only reference the row are not held up."""
+    await session.execute(
+        select(Staff.id).where(Staff.id == staff_id).with_for_update(key_share=True)
+    )
+
+
 async def get_by_email(session: AsyncSession, email: str) -> Staff | None:
     result = await session.execute(select(Staff).where(Staff.email == email))
     return result.scalar_one_or_none()
