@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -38,11 +37,6 @@ async def names(session: AsyncSession, staff_ids: set[int]) -> dict[int, str]:
         select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))
     )
     return {row[0]: row[1] for row in result.all()}
-
-
-async def all_staff(session: AsyncSession) -> Sequence[Staff]:
-    result = await session.execute(select(Staff).order_by(Staff.id))
-    return result.scalars().all()
 
 
 async def insert_session(session: AsyncSession, staff_session: StaffSession) -> None:

@@ -25,7 +25,7 @@ from lykt.actions.live import set_typing, set_visitor_presence
 from lykt.actions.messages import post_message
 from lykt.actions.staff import staff_for_session
 from lykt.errors import LyktError, NotFound
-from lykt.events import Frame, age_group, ended_by, iso
+from lykt.events import Frame, MessagePosted, age_group, ended_by, iso
 from lykt.models import Conversation, Message, Staff
 from lykt.realtime import CLOSE_UNAUTHORIZED, Connection, encode, queue_frame
 from lykt.web import schemas
@@ -119,17 +119,17 @@ def _error(code: str, message: str, **extra: Any) -> Frame:
 
 
 def message_frame(message: Message, host_names: dict[int, str]) -> Frame:
-    frame: Frame = {
-        "type": "message.posted",
-        "seq": message.seq,
-        "sender": message.sender,
-        "text": message.text,
-        "client_id": message.client_id,
-        "sent_at": iso(message.sent_at),
-    }
-    if message.staff_id is not None and message.staff_id in host_names:
-        frame["host_name"] = host_names[message.staff_id]
-    return frame
+    """A stored message in the same wire form as the live event (events.py defines it)."""
+    host_name = host_names.get(message.staff_id) if message.staff_id is not None else None
+    return MessagePosted(
+        conversation_id=message.conversation_id,
+        seq=message.seq,
+        sender=message.sender,
+        text=message.text,
+        client_id=message.client_id,
+        sent_at=message.sent_at,
+        host_name=host_name,
+    ).payload()
 
 
 def _new_connection(ws: WebSocket, kind: str, services: Services, **kw: Any) -> Connection:
