@@ -97,6 +97,8 @@ def database_url(request: pytest.FixtureRequest, db_backend: str, tmp_path: Path
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test app; open around the clock unless a test asks for the schedule."""
+    overrides.setdefault("opening_hours", "always")
     return Settings(data_dir=tmp_path / "data", database_url=database_url, **overrides)
 
 

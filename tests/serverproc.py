@@ -28,7 +28,12 @@ class ServerProcess:
     def __init__(self, data_dir: Path, port: int | None = None, **env: str) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
-        self.env = {**os.environ, "LYKT_DATA_DIR": str(data_dir), **env}
+        self.env = {
+            **os.environ,
+            "LYKT_DATA_DIR": str(data_dir),
+            "LYKT_OPENING_HOURS": "always",
+            **env,
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 

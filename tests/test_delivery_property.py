@@ -171,7 +171,9 @@ def shared_client(
 ) -> Iterator[TestClient]:
     data = Path(tmp_path_factory.mktemp("prop")) / "data"
     with database_for(request, db_backend, data) as url:
-        app = create_app(Settings(data_dir=data, database_url=url, max_chats_per_host=20))
+        app = create_app(
+            Settings(data_dir=data, database_url=url, max_chats_per_host=20, opening_hours="always")
+        )
         with TestClient(app) as client:
             add_staff(client, "host@example.org", "Host")
             yield client

@@ -21,6 +21,7 @@ from lykt.actions.staff import count_staff
 from lykt.bus import Bus, InMemoryBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
+from lykt.jobs import Jobs
 from lykt.realtime import Hub
 from lykt.settings import Settings
 from lykt.web import api, pages, socket
@@ -125,9 +126,12 @@ def create_app(
             max_chats_per_host=settings.max_chats_per_host,
             max_message_chars=settings.max_message_chars,
             staff_session_hours=settings.staff_session_hours,
+            always_open=settings.opening_hours == "always",
+            retention_hours=settings.retention_hours,
         ),
     )
     hub = Hub(ctx)
+    jobs = Jobs(ctx, settings.jobs_interval_s)
     templates = Jinja2Templates(directory=HERE / "templates")
     services = Services(settings=settings, ctx=ctx, hub=hub, templates=templates)
 
@@ -141,9 +145,11 @@ def create_app(
             )
         await ctx.bus.start()
         await hub.start()
+        jobs.start()
         try:
             yield
         finally:
+            await jobs.stop()
             await hub.stop()
             await ctx.stop()
             await ctx.bus.stop()

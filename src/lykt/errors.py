@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class LyktError(Exception):
     code = "error"
@@ -45,3 +47,7 @@ class Closed(LyktError):
     """The chat is closed now."""
 
     code = "closed"
+
+    def __init__(self, next_opening: datetime | None = None) -> None:
+        super().__init__()
+        self.next_opening = next_opening

@@ -102,9 +102,14 @@ class ConversationEnded:
     by: str  # visitor | host | system
     reason: str
     ended_at: datetime
+    # Set when the chat closed while the visitor waited: when they can come back.
+    next_opening: datetime | None = None
 
     def visitor_frame(self) -> Frame | None:
-        return {"type": "conversation.ended", "by": self.by, "reason": self.reason}
+        frame: Frame = {"type": "conversation.ended", "by": self.by, "reason": self.reason}
+        if self.next_opening is not None:
+            frame["next_opening"] = self.next_opening.isoformat()
+        return frame
 
     def staff_frame(self) -> Frame | None:
         return {
@@ -163,6 +168,17 @@ class QueueChanged:
     """A doorbell: the queue changed; every node recomputes positions from the database."""
 
 
+@dataclass(frozen=True, slots=True)
+class ClosingSoon:
+    """The chat closes soon: every host console shows it. ``closes_at`` is in the helpline's
+    timezone, so its ISO form carries the local offset."""
+
+    closes_at: datetime
+
+    def staff_frame(self) -> Frame:
+        return {"type": "hours.closing_soon", "closes_at": self.closes_at.isoformat()}
+
+
 Event = (
     MessagePosted
     | ConversationClaimed
@@ -170,4 +186,5 @@ Event = (
     | TypingChanged
     | VisitorPresenceChanged
     | QueueChanged
+    | ClosingSoon
 )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -68,6 +70,46 @@ class Staff(Base):
     max_chats: Mapped[int | None] = mapped_column(Integer, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The "who answers" page: a host chooses to be shown, with a few lines and maybe a photo.
+    show_profile: Mapped[bool] = mapped_column(Boolean, default=False)
+    bio: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class HostPhoto(Base):
+    """A small photo for the public profile, apart from the staff row so lists never load it."""
+
+    __tablename__ = "host_photos"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OpeningRule(Base):
+    """One line of the opening hours: a weekly slot (``weekday``), a closed day or an extra
+    opening (``day``). Times are wall-clock ``HH:MM`` in the helpline's timezone; ``closes``
+    ``00:00`` means midnight at the end of the day."""
+
+    __tablename__ = "opening_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # weekly | closed | extra
+    weekday: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0 = Monday
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    opens: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    closes: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Setting(Base):
+    """Operator choices kept in the database so every process sees the same (key, value)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class StaffSession(Base):

@@ -19,6 +19,7 @@ import orjson
 from lykt.actions.context import Context
 from lykt.actions.conversations import QueueSnapshot, queue_snapshot
 from lykt.events import (
+    ClosingSoon,
     ConversationClaimed,
     ConversationEnded,
     Event,
@@ -208,6 +209,11 @@ class Hub:
         """Called by the bus for every event on every node. Never blocks."""
         if isinstance(event, QueueChanged):
             self._queue_dirty.set()
+            return
+        if isinstance(event, ClosingSoon):
+            text = encode(event.staff_frame())
+            for conn in list(self.staff):
+                conn.offer(text)
             return
         conversation_id: str = event.conversation_id
         if isinstance(event, ConversationClaimed):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,16 @@ class Settings(BaseSettings):
     send_queue_size: int = Field(default=256, ge=8)
     hello_timeout_s: float = 10.0
     staff_session_hours: int = 12
+    # "schedule": the opening hours kept in the database (``lykt hours``); "always": open
+    # whatever they say, for demos and tests.
+    opening_hours: Literal["schedule", "always"] = "schedule"
+    # Hours after it ends before a conversation is deleted; the privacy page says this number.
+    retention_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # Sites allowed to show the chat in a frame (CSP frame-ancestors), e.g.
+    # ["https://www.example.no"]. Empty: no site may frame it.
+    frame_ancestors: tuple[str, ...] = ()
+    # How often background jobs (closing time, and later the purge) run.
+    jobs_interval_s: float = Field(default=5.0, gt=0)
     # Checked on staff WebSocket handshakes (besides SameSite=Strict cookies). Empty: same host.
     allowed_origins: tuple[str, ...] = ()
     # Secure cookies need HTTPS; off only for local development over plain HTTP.

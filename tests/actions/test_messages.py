@@ -6,7 +6,7 @@ from typing import TypeVar
 
 import pytest
 
-from lykt.actions.context import Context
+from lykt.actions.context import Context, Rules
 from lykt.actions.conversations import conversation_view, end_conversation, open_conversation
 from lykt.actions.messages import post_message
 from lykt.bus import InMemoryBus
@@ -25,7 +25,7 @@ def run_with_context(database_url: str, work: Callable[[Context, list[Event]], A
         bus = InMemoryBus()
         published: list[Event] = []
         bus.subscribe(published.append)
-        ctx = Context(db=db, bus=bus, clock=ManualClock())
+        ctx = Context(db=db, bus=bus, clock=ManualClock(), rules=Rules(always_open=True))
         try:
             return await work(ctx, published)
         finally:

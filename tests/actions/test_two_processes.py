@@ -60,7 +60,7 @@ def run_on_two_nodes(
 ) -> T:
     async def main() -> T:
         clock = ManualClock()  # the nodes share the wall clock
-        a, b = (Node(database_url, rules or Rules(), clock) for _ in range(2))
+        a, b = (Node(database_url, rules or Rules(always_open=True), clock) for _ in range(2))
         assert a.db.engine is not b.db.engine and a.db.engine.pool is not b.db.engine.pool
         try:
             return await work(a, b)
@@ -132,7 +132,7 @@ def test_one_host_on_two_nodes_cannot_exceed_the_chat_limit(database_url: str) -
             for conversation in (one, two):
                 await end_conversation(b.ctx, conversation, by="host")
 
-    run_on_two_nodes(database_url, work, Rules(max_chats_per_host=1))
+    run_on_two_nodes(database_url, work, Rules(max_chats_per_host=1, always_open=True))
 
 
 def test_a_visitor_leaving_as_a_host_claims_ends_with_the_right_reason(database_url: str) -> None:

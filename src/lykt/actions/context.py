@@ -22,6 +22,10 @@ class Rules:
     max_chats_per_host: int = 3
     max_message_chars: int = 4000
     staff_session_hours: int = 12
+    # LYKT_OPENING_HOURS=always: open whatever the schedule says (demos and tests).
+    always_open: bool = False
+    # How many hours after it ends a conversation is deleted (the promise on the privacy page).
+    retention_hours: int = 72
 
 
 @dataclass
@@ -102,6 +106,8 @@ class Context:
     _group_commits: dict[Any, GroupCommit[Any, Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Small values an action may keep for a few seconds (the opening hours, say).
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def group_commit(self, write_batch: BatchWriter[Item, Result]) -> GroupCommit[Item, Result]:
         """The one group committer of this context for ``write_batch``."""

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lykt.actions.context import Context
-from lykt.errors import Conflict, Invalid, NotFound
+from lykt.actions.hours import opening_status
+from lykt.errors import Closed, Conflict, Invalid, NotFound
 from lykt.events import ConversationClaimed, ConversationEnded, QueueChanged, age_group
 from lykt.models import Conversation, Message, Staff, storable
 from lykt.store import conversations as conversations_store
@@ -34,6 +35,9 @@ async def open_conversation(ctx: Context, age: int | None, about: str) -> tuple[
         raise Invalid(f"age must be between {AGE_MIN} and {AGE_MAX}, or null")
     if about not in ABOUT_CHOICES:
         raise Invalid("about must be 'self' or 'friend'")
+    status = await opening_status(ctx)
+    if not status.open:
+        raise Closed(status.next_opening)
     token = secrets.token_urlsafe(32)  # 256 bits
     now = ctx.clock.now()
     conversation = Conversation(

@@ -117,6 +117,7 @@
       case "queue.updated": return onQueue(f.queue || []);
       case "conversation.claimed": return onClaimed(f);
       case "conversation.history": return onHistory(f);
+      case "hours.closing_soon": return showClosing(f.closes_at);
       case "error": return onError(f, c);
     }
     if (!c) return;
@@ -139,6 +140,10 @@
     const live = new Set((f.conversations || []).map((conv) => upsertChat(conv, false).id));
     st.chats.forEach((c) => !live.has(c.id) && markEnded(c, null));
     onQueue(f.queue || []);
+    const hours = f.hours || {};
+    const soon = hours.open && hours.closes_at && Lykt.parseTime(hours.closes_at) - Date.now() <= 15 * 60 * 1000;
+    if (soon) showClosing(hours.closes_at);
+    else $("hours-note").hidden = true;
     renderChatsMeta();
     if (!st.selected && st.chats.size) selectChat(st.chats.keys().next().value, false);
     // Messages written while the link was down go again, with the same client ids.
@@ -381,6 +386,14 @@
   function setPresence(c, online) {
     setText(c.el.presence, online ? "Besøkende er på nett" : "Besøkende er ikke på nett nå");
     c.el.presence.classList.toggle("offline", !online);
+  }
+
+  /* 15 minutes before closing: new visitors are turned away at closing time, and those still
+     in the queue then are told when we open again. Chats under way go on. */
+  function showClosing(closesAt) {
+    setText("hours-note", `Chatten stenger kl. ${Lykt.clockTime(closesAt)}. Da får de som venter i køen ` +
+      "beskjed om når vi åpner igjen. Samtaler som er i gang, kan fortsette.");
+    $("hours-note").hidden = false;
   }
 
   function markEnded(c, by) {

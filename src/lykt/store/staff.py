@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lykt.models import Staff, StaffSession
+from lykt.models import HostPhoto, Staff, StaffSession
 
 
 async def insert(session: AsyncSession, staff: Staff) -> None:
@@ -71,3 +72,33 @@ async def delete_expired_sessions(session: AsyncSession, now: datetime) -> None:
 async def count(session: AsyncSession) -> int:
     result = await session.execute(select(func.count()).select_from(Staff))
     return int(result.scalar_one())
+
+
+async def all_staff(session: AsyncSession) -> Sequence[Staff]:
+    result = await session.execute(select(Staff).order_by(Staff.display_name, Staff.id))
+    return result.scalars().all()
+
+
+async def shown_hosts(session: AsyncSession) -> Sequence[tuple[Staff, bool]]:
+    """Active staff who chose to be shown, each with whether they have a photo."""
+    result = await session.execute(
+        select(Staff, HostPhoto.staff_id.is_not(None))
+        .outerjoin(HostPhoto, HostPhoto.staff_id == Staff.id)
+        .where(Staff.show_profile.is_(True), Staff.active.is_(True))
+        .order_by(Staff.display_name, Staff.id)
+    )
+    return [(row[0], bool(row[1])) for row in result.all()]
+
+
+async def get_photo(session: AsyncSession, staff_id: int) -> HostPhoto | None:
+    return await session.get(HostPhoto, staff_id)
+
+
+async def put_photo(session: AsyncSession, staff_id: int, content_type: str, data: bytes) -> None:
+    await session.execute(delete(HostPhoto).where(HostPhoto.staff_id == staff_id))
+    session.add(HostPhoto(staff_id=staff_id, content_type=content_type, data=data))
+    await session.flush()
+
+
+async def delete_photo(session: AsyncSession, staff_id: int) -> None:
+    await session.execute(delete(HostPhoto).where(HostPhoto.staff_id == staff_id))

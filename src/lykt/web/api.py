@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from lykt.actions.conversations import open_conversation
+from lykt.actions.hours import opening_status
 from lykt.actions.staff import log_in, log_out
-from lykt.errors import Forbidden, Invalid
+from lykt.errors import Closed, Forbidden, Invalid
 from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
 from lykt.web.schemas import Login, NewConversation
 
@@ -16,8 +17,8 @@ router = APIRouter(prefix="/api")
 
 @router.get("/status")
 async def status(services: ServicesDep) -> dict[str, object]:
-    # Opening hours come with the schedule; until then the chat is open whenever it runs.
-    return {"open": True, "closes_at": None, "next_opening": None}
+    """Open now? With when it closes (open) or opens next (closed), ISO 8601 with offset."""
+    return dict((await opening_status(services.ctx)).as_dict())
 
 
 @router.post("/conversations", status_code=201)
@@ -26,6 +27,9 @@ async def create_conversation(body: NewConversation, services: ServicesDep) -> J
         conversation, token = await open_conversation(services.ctx, body.age, body.about)
     except Invalid as exc:
         return JSONResponse({"error": "invalid", "message": exc.message}, status_code=422)
+    except Closed as exc:
+        next_opening = exc.next_opening.isoformat() if exc.next_opening else None
+        return JSONResponse({"error": "closed", "next_opening": next_opening}, status_code=409)
     return JSONResponse(
         {"conversation_id": conversation.id, "token": token},
         status_code=201,

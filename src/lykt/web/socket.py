@@ -21,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from lykt.actions import conversations as conv_actions
 from lykt.actions.conversations import ConversationView
+from lykt.actions.hours import opening_status
 from lykt.actions.live import set_typing, set_visitor_presence
 from lykt.actions.messages import post_message
 from lykt.actions.staff import staff_for_session
@@ -325,6 +326,7 @@ async def staff_socket(ws: WebSocket) -> None:
                     "max_chats": staff.max_chats or ctx.rules.max_chats_per_host,
                     "queue": queue_frame(snapshot)["queue"],
                     "conversations": conversations,
+                    "hours": (await opening_status(ctx)).as_dict(),
                 }
             )
         )
