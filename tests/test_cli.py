@@ -106,3 +106,63 @@ def test_staff_add_refuses_a_duplicate_and_a_short_password_clearly(tmp_path: Pa
     )
     assert bad_role.returncode == 2
     assert "invalid choice" in bad_role.stderr
+
+
+def test_hours_are_changed_and_shown_with_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shown = lykt(data, "hours", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert "weekly: wed 15:00-22:00, fri 15:00-22:00" in shown.stdout
+    assert "closed on Norwegian public holidays: on" in shown.stdout
+
+    changed = lykt(data, "hours", "weekly", "mon 09:00-11:30, thu 18:00-24:00")
+    assert changed.returncode == 0, changed.stderr
+    assert "weekly: mon 09:00-11:30, thu 18:00-24:00" in changed.stdout
+    assert lykt(data, "hours", "close", "2030-01-07", "--note", "planleggingsdag").returncode == 0
+    extra = lykt(data, "hours", "open", "2030-01-08", "12:00-14:00", "--note", "ekstra")
+    assert extra.returncode == 0, extra.stderr
+    shown = lykt(data, "hours", "show").stdout
+    assert "closed: 2030-01-07 planleggingsdag" in shown
+    assert "extra opening: 2030-01-08 12:00-14:00 ekstra" in shown
+    removed = lykt(data, "hours", "remove", "2030-01-07")
+    assert "removed 1 exception(s)" in removed.stdout
+    assert "2030-01-07" not in lykt(data, "hours", "show").stdout
+
+    bad = lykt(data, "hours", "weekly", "wed 15-22")
+    assert bad.returncode == 2 and "expected e.g. 'wed 15:00-22:00'" in bad.stderr
+    bad = lykt(data, "hours", "timezone", "Mars/Olympus")
+    assert bad.returncode == 2 and "unknown timezone" in bad.stderr
+
+
+def test_a_host_chooses_to_be_shown_with_a_few_lines_and_a_small_photo(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    added = lykt(
+        data, "staff", "add", "--email", "kari@example.org", "--name", "Kari", "--role", "host",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    photo = tmp_path / "kari.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    result = lykt(
+        data, "staff", "profile", "--email", "kari@example.org", "--show",
+        "--bio", "Jeg liker fotball og har jobbet med barn i ti år.", "--photo", str(photo),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Kari is shown on the 'who answers' page" in result.stdout
+    assert "shown on the public page" in lykt(data, "staff", "list").stdout
+
+    too_big = tmp_path / "big.jpg"
+    too_big.write_bytes(b"\xff\xd8\xff" + bytes(30 * 1024))
+    refused = lykt(data, "staff", "profile", "--email", "kari@example.org", "--photo", str(too_big))
+    assert refused.returncode == 2 and "crop and compress" in refused.stderr
+    not_image = tmp_path / "notes.txt"
+    not_image.write_text("hei")
+    refused = lykt(
+        data, "staff", "profile", "--email", "kari@example.org", "--photo", str(not_image)
+    )
+    assert refused.returncode == 2 and "JPEG, PNG or WebP" in refused.stderr
+
+    hidden = lykt(data, "staff", "profile", "--email", "kari@example.org", "--hide")
+    assert "Kari is not shown" in hidden.stdout
+    unknown = lykt(data, "staff", "profile", "--email", "nobody@example.org", "--show")
+    assert unknown.returncode == 2 and "no staff member" in unknown.stderr

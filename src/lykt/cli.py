@@ -8,13 +8,17 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
 
+from lykt.actions import hours
 from lykt.actions.context import Context
-from lykt.actions.staff import ROLES, add_staff
+from lykt.actions.staff import ROLES, add_staff, list_staff, set_profile
 from lykt.bus import InMemoryBus
 from lykt.clock import SystemClock
 from lykt.db import Database
 from lykt.errors import LyktError
+from lykt.schedule import format_weekly
 from lykt.settings import Settings
 
 
@@ -35,6 +39,41 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    profile = staff_sub.add_parser(
+        "profile", help="what the public 'who answers' page shows about a staff member"
+    )
+    profile.add_argument("--email", required=True)
+    shown = profile.add_mutually_exclusive_group()
+    shown.add_argument("--show", action="store_true", help="show this person on the page")
+    shown.add_argument("--hide", action="store_true", help="do not show this person")
+    profile.add_argument("--bio", help="a few lines about the person, in plain words")
+    photo = profile.add_mutually_exclusive_group()
+    photo.add_argument("--photo", type=Path, help="a small JPEG, PNG or WebP (at most 20 KB)")
+    photo.add_argument("--no-photo", action="store_true", help="remove the photo")
+    staff_sub.add_parser("list", help="list staff accounts")
+
+    hours = sub.add_parser("hours", help="opening hours")
+    hours_sub = hours.add_subparsers(dest="hours_command", required=True)
+    show = hours_sub.add_parser("show", help="the hours, the exceptions and the next openings")
+    show.add_argument("--days", type=int, default=60, help="how far ahead to list (default 60)")
+    weekly = hours_sub.add_parser("weekly", help="replace the weekly hours")
+    weekly.add_argument("slots", help="e.g. 'wed 15:00-22:00, fri 15:00-22:00'; '' for none")
+    close = hours_sub.add_parser("close", help="closed all day on a date")
+    close.add_argument("day", type=date.fromisoformat, help="YYYY-MM-DD")
+    close.add_argument("--note", default="")
+    extra = hours_sub.add_parser("open", help="an extra opening on a date (even a closed day)")
+    extra.add_argument("day", type=date.fromisoformat, help="YYYY-MM-DD")
+    extra.add_argument("span", help="e.g. 12:00-18:00 (24:00 is midnight)")
+    extra.add_argument("--note", default="")
+    remove = hours_sub.add_parser(
+        "remove", help="remove the closed days and extra openings of a date"
+    )
+    remove.add_argument("day", type=date.fromisoformat, help="YYYY-MM-DD")
+    timezone = hours_sub.add_parser("timezone", help="the helpline's timezone (Europe/Oslo)")
+    timezone.add_argument("name")
+    holidays = hours_sub.add_parser("holidays", help="closed on Norwegian public holidays?")
+    holidays.add_argument("state", choices=("on", "off"))
 
     db = sub.add_parser("db", help="the database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -94,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_with_context(settings, _noop))
             print("database is up to date")
             return 0
+        if args.command == "hours":
+            asyncio.run(_with_context(settings, lambda ctx: _hours(ctx, args)))
+            return 0
+        if args.command == "staff" and args.staff_command != "add":
+            asyncio.run(_with_context(settings, lambda ctx: _staff(ctx, args)))
+            return 0
         if args.command == "staff":
             if args.password_stdin:
                 password = sys.stdin.readline().rstrip("\r\n")
@@ -117,3 +162,75 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _noop(ctx: Context) -> None:
     return None
+
+
+async def _staff(ctx: Context, args: argparse.Namespace) -> None:
+    if args.staff_command == "list":
+        for staff in await list_staff(ctx):
+            flags = [staff.role]
+            if not staff.active:
+                flags.append("inactive")
+            if staff.show_profile:
+                flags.append("shown on the public page")
+            print(f"{staff.id}\t{staff.display_name} <{staff.email}>\t{', '.join(flags)}")
+        return
+    photo = args.photo.read_bytes() if args.photo else None
+    staff = await set_profile(
+        ctx,
+        args.email,
+        show=True if args.show else False if args.hide else None,
+        bio=args.bio,
+        photo=photo,
+        remove_photo=args.no_photo,
+    )
+    shown = "shown on" if staff.show_profile else "not shown on"
+    print(f"{staff.display_name} is {shown} the 'who answers' page")
+
+
+async def _hours(ctx: Context, args: argparse.Namespace) -> None:
+    command = args.hours_command
+    if command == "weekly":
+        slots = await hours.set_weekly(ctx, args.slots)
+        print(f"weekly hours: {format_weekly(slots) or 'none'}")
+    elif command == "close":
+        await hours.add_closed_day(ctx, args.day, args.note)
+        print(f"closed on {args.day.isoformat()}")
+    elif command == "open":
+        await hours.add_extra_opening(ctx, args.day, args.span, args.note)
+        print(f"extra opening on {args.day.isoformat()} {args.span}")
+    elif command == "remove":
+        removed = await hours.remove_day(ctx, args.day)
+        print(f"removed {removed} exception(s) on {args.day.isoformat()}")
+    elif command == "timezone":
+        await hours.set_timezone(ctx, args.name)
+        print(f"timezone: {args.name}")
+    elif command == "holidays":
+        await hours.set_norwegian_holidays(ctx, args.state == "on")
+        print(f"closed on Norwegian public holidays: {args.state}")
+    await _show_hours(ctx, args.days if command == "show" else 14)
+
+
+async def _show_hours(ctx: Context, days: int) -> None:
+    config = await hours.load_config(ctx)
+    now = ctx.clock.now()
+    schedule = hours.build_schedule(config, now)
+    status = schedule.status_at(now)
+    if status.open:
+        until = status.closes_at.isoformat() if status.closes_at else "further than a year ahead"
+        print(f"now: open, closes {until}")
+    else:
+        nxt = status.next_opening.isoformat() if status.next_opening else "not within a year"
+        print(f"now: closed, opens {nxt}")
+    print(f"timezone: {config.timezone}")
+    print(f"weekly: {format_weekly(config.weekly) or 'none'}")
+    print(f"closed on Norwegian public holidays: {'on' if config.norwegian_holidays else 'off'}")
+    for rule in config.dated:
+        if rule.kind == "closed":
+            print(f"closed: {rule.day.isoformat()} {rule.note}".rstrip())
+        else:
+            assert rule.opens is not None and rule.closes is not None
+            span = f"{hours.hhmm(rule.opens)}-{hours.hhmm(rule.closes, closing=True)}"
+            print(f"extra opening: {rule.day.isoformat()} {span} {rule.note}".rstrip())
+    print(f"openings in the next {days} days:")
+    for opens, closes in schedule.intervals_between(now, now + timedelta(days=days)):
+        print(f"  {opens:%a %Y-%m-%d %H:%M} - {closes:%H:%M} ({opens:%z})")

@@ -56,13 +56,13 @@ class HoursConfig:
     dated: tuple[DatedRule, ...]
 
 
-def _hhmm(value: time, *, closing: bool = False) -> str:
+def hhmm(value: time, *, closing: bool = False) -> str:
     if closing and value == time(0):
         return "24:00"
     return f"{value:%H:%M}"
 
 
-def _parse_hhmm(text: str) -> time:
+def _parsehhmm(text: str) -> time:
     if text == "24:00":
         return time(0)
     hours, minutes = (int(part) for part in text.split(":"))
@@ -76,8 +76,8 @@ async def load_config(ctx: Context) -> HoursConfig:
     weekly: list[WeeklySlot] = []
     dated: list[DatedRule] = []
     for rule in rules:
-        opens = _parse_hhmm(rule.opens) if rule.opens else None
-        closes = _parse_hhmm(rule.closes) if rule.closes else None
+        opens = _parsehhmm(rule.opens) if rule.opens else None
+        closes = _parsehhmm(rule.closes) if rule.closes else None
         if rule.kind == "weekly" and rule.weekday is not None and opens and closes is not None:
             weekly.append(WeeklySlot(rule.weekday, opens, closes))
         elif rule.day is not None:
@@ -122,7 +122,8 @@ async def current_schedule(ctx: Context) -> Schedule:
     return schedule
 
 
-def _forget(ctx: Context) -> None:
+def forget_cache(ctx: Context) -> None:
+    """Read the hours from the database again at the next look (after a change)."""
     ctx.cache.pop(_CACHE_KEY, None)
 
 
@@ -147,15 +148,15 @@ async def set_weekly(ctx: Context, text: str) -> tuple[WeeklySlot, ...]:
                 OpeningRule(
                     kind="weekly",
                     weekday=s.weekday,
-                    opens=_hhmm(s.opens),
-                    closes=_hhmm(s.closes, closing=True),
+                    opens=hhmm(s.opens),
+                    closes=hhmm(s.closes, closing=True),
                     note="",
                 )
                 for s in slots
             ],
         )
         tx.publish_on_commit(QueueChanged())
-    _forget(ctx)
+    forget_cache(ctx)
     return slots
 
 
@@ -179,7 +180,7 @@ def _parse_span(text: str) -> tuple[time, time]:
 async def add_closed_day(ctx: Context, day: date, note: str = "") -> None:
     async with ctx.transaction() as tx:
         await hours_store.add_rule(tx.session, OpeningRule(kind="closed", day=day, note=note))
-    _forget(ctx)
+    forget_cache(ctx)
 
 
 async def add_extra_opening(ctx: Context, day: date, span: str, note: str = "") -> None:
@@ -190,19 +191,19 @@ async def add_extra_opening(ctx: Context, day: date, span: str, note: str = "") 
             OpeningRule(
                 kind="extra",
                 day=day,
-                opens=_hhmm(opens),
-                closes=_hhmm(closes, closing=True),
+                opens=hhmm(opens),
+                closes=hhmm(closes, closing=True),
                 note=note,
             ),
         )
-    _forget(ctx)
+    forget_cache(ctx)
 
 
 async def remove_day(ctx: Context, day: date) -> int:
     """Remove the closed days and extra openings set for ``day``; returns how many."""
     async with ctx.transaction() as tx:
         removed = await hours_store.delete_dated(tx.session, day)
-    _forget(ctx)
+    forget_cache(ctx)
     return removed
 
 
@@ -213,7 +214,7 @@ async def set_timezone(ctx: Context, timezone: str) -> None:
         raise Invalid(str(exc)) from exc
     async with ctx.transaction() as tx:
         await hours_store.put_setting(tx.session, TIMEZONE_KEY, timezone)
-    _forget(ctx)
+    forget_cache(ctx)
 
 
 async def set_norwegian_holidays(ctx: Context, closed_on_holidays: bool) -> None:
@@ -221,7 +222,7 @@ async def set_norwegian_holidays(ctx: Context, closed_on_holidays: bool) -> None
         await hours_store.put_setting(
             tx.session, HOLIDAYS_KEY, "on" if closed_on_holidays else "off"
         )
-    _forget(ctx)
+    forget_cache(ctx)
 
 
 # --- At the edges: closing time ---------------------------------------------------------------
