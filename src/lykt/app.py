@@ -34,27 +34,33 @@ MAX_BODY_BYTES = 16 * 1024
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors "
 )
+#: Only these may be shown inside a helpline's own website (``LYKT_FRAME_ANCESTORS``); the
+#: staff console, the API and everything else never.
+EMBEDDABLE_PATHS = frozenset({"/", "/hvem-svarer", "/personvern", "/avvergingsplikt"})
 
 
 class SecurityHeaders:
     """Pages load only our own files; nothing is cached or sent on as a referrer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, embed_origins: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.csp_closed = (CSP + "'none'").encode()
+        self.csp_embeddable = (CSP + (" ".join(embed_origins) or "'none'")).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         is_static = scope["path"].startswith("/static/")
+        csp = self.csp_embeddable if scope["path"] in EMBEDDABLE_PATHS else self.csp_closed
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", csp),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-content-type-options", b"nosniff"),
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
@@ -184,6 +190,6 @@ def create_app(
     app.include_router(socket.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, embed_origins=settings.frame_ancestors)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     return app

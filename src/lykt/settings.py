@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +41,26 @@ class Settings(BaseSettings):
     allowed_origins: tuple[str, ...] = ()
     # Secure cookies need HTTPS; off only for local development over plain HTTP.
     secure_cookies: bool = False
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _exact_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        """Only exact origins (scheme, host, port), so a typo cannot open the chat to every
+        site; each is handed back in its plain form, ready for CSP ``frame-ancestors``."""
+        checked = []
+        for origin in origins:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("https", "http")
+                or not parts.hostname
+                or parts.path not in ("", "/")
+                or parts.query
+                or parts.fragment
+                or any(c in origin for c in "*; '\"")
+            ):
+                raise ValueError(f"{origin!r} is not an origin like https://www.example.no")
+            checked.append(f"{parts.scheme}://{parts.netloc}")
+        return tuple(checked)
 
     @property
     def resolved_database_url(self) -> str:
