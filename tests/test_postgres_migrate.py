@@ -66,7 +66,10 @@ def test_nodes_starting_at_once_on_an_empty_database_all_migrate(
         assert asyncio.run(tables()) == [
             "alembic_version",
             "conversations",
+            "host_photos",
             "messages",
+            "opening_rules",
+            "settings",
             "staff",
             "staff_sessions",
         ]

@@ -97,7 +97,7 @@ class OpeningRule(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # weekly | closed | extra
     weekday: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0 = Monday
-    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    day: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     opens: Mapped[str | None] = mapped_column(String(5), nullable=True)
     closes: Mapped[str | None] = mapped_column(String(5), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
