@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -12,6 +13,7 @@ from lykt.db import Database
 from lykt.models import Base
 
 
+@pytest.mark.databases("sqlite", "postgresql")
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
     async def differences() -> list[Any]:
         db = Database(database_url)
