@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import PASSWORD
@@ -166,3 +167,39 @@ def test_a_host_chooses_to_be_shown_with_a_few_lines_and_a_small_photo(tmp_path:
     assert "Kari is not shown" in hidden.stdout
     unknown = lykt(data, "staff", "profile", "--email", "nobody@example.org", "--show")
     assert unknown.returncode == 2 and "no staff member" in unknown.stderr
+
+
+def test_purge_and_stats_from_the_cli(tmp_path: Path) -> None:
+    import asyncio
+
+    from lykt.actions.context import Context, Rules
+    from lykt.actions.conversations import end_conversation, open_conversation
+    from lykt.bus import InMemoryBus
+    from lykt.clock import ManualClock
+    from lykt.db import Database
+    from tests.databases import sqlite_url
+
+    data = tmp_path / "data"
+    ended_at = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
+
+    async def one_chat() -> None:
+        db = Database(sqlite_url(data))
+        await db.migrate()
+        clock = ManualClock(ended_at)
+        ctx = Context(db=db, bus=InMemoryBus(), clock=clock, rules=Rules(always_open=True))
+        conversation, _ = await open_conversation(ctx, 17, "friend")
+        await end_conversation(ctx, conversation, by="visitor")
+        await db.dispose()
+
+    asyncio.run(one_chat())
+    early = lykt(data, "purge", "--as-of", "2026-12-05T15:29:00+00:00")
+    assert early.returncode == 0, early.stderr
+    assert "deleted 0 conversation(s)" in early.stdout
+    late = lykt(data, "purge", "--as-of", "2026-12-05T15:31:00+00:00")
+    assert "deleted 1 conversation(s), 0 message(s)" in late.stdout
+    naive = lykt(data, "purge", "--as-of", "2026-12-05T15:31:00")
+    assert naive.returncode == 2 and "offset" in naive.stderr
+    stats = lykt(data, "stats").stdout.splitlines()
+    assert "2026-W49\tage_group\t16-18\t<5" in stats
+    assert "2026-W49\toutcome\tleft_queue\t<5" in stats
+    assert all(line.endswith("\t<5") for line in stats)  # small cells never show a number

@@ -21,7 +21,7 @@ from lykt.actions.staff import count_staff
 from lykt.bus import Bus, InMemoryBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
-from lykt.jobs import Jobs
+from lykt.jobs import Jobs, default_jobs
 from lykt.realtime import Hub
 from lykt.settings import Settings
 from lykt.web import api, pages, socket
@@ -134,10 +134,15 @@ def create_app(
             staff_session_hours=settings.staff_session_hours,
             always_open=settings.opening_hours == "always",
             retention_hours=settings.retention_hours,
+            max_hold_days=settings.max_hold_days,
         ),
     )
     hub = Hub(ctx)
-    jobs = Jobs(ctx, settings.jobs_interval_s)
+    jobs = Jobs(
+        ctx,
+        settings.jobs_interval_s,
+        default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
+    )
     templates = Jinja2Templates(directory=HERE / "templates")
     services = Services(settings=settings, ctx=ctx, hub=hub, templates=templates)
 

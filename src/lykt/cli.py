@@ -8,16 +8,18 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from lykt.actions import hours
-from lykt.actions.context import Context
+from lykt.actions.context import Context, Rules
+from lykt.actions.retention import audit_log, list_holds, purge_expired
 from lykt.actions.staff import ROLES, add_staff, list_staff, set_profile
+from lykt.actions.statistics import statistics
 from lykt.bus import InMemoryBus
 from lykt.clock import SystemClock
 from lykt.db import Database
-from lykt.errors import LyktError
+from lykt.errors import Invalid, LyktError
 from lykt.schedule import format_weekly
 from lykt.settings import Settings
 
@@ -75,6 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     holidays = hours_sub.add_parser("holidays", help="closed on Norwegian public holidays?")
     holidays.add_argument("state", choices=("on", "off"))
 
+    purge = sub.add_parser("purge", help="delete what is past the retention period, now")
+    purge.add_argument(
+        "--as-of",
+        type=datetime.fromisoformat,
+        help="purge as if it were this moment (ISO 8601 with offset), e.g. for a check",
+    )
+    stats = sub.add_parser("stats", help="the anonymous statistics, by ISO week")
+    stats.add_argument("--from-week", help="e.g. 2026-W40")
+    stats.add_argument("--to-week", help="e.g. 2026-W52")
+    sub.add_parser("holds", help="the legal holds in force")
+    sub.add_parser("audit", help="the audit log (holds, escrow exports)")
+
     db = sub.add_parser("db", help="the database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply every migration")
@@ -83,9 +97,10 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _with_context(settings: Settings, work: Callable[[Context], Awaitable[None]]) -> None:
     db = Database(settings.resolved_database_url)
+    rules = Rules(retention_hours=settings.retention_hours, max_hold_days=settings.max_hold_days)
     try:
         await db.migrate()
-        await work(Context(db=db, bus=InMemoryBus(), clock=SystemClock()))
+        await work(Context(db=db, bus=InMemoryBus(), clock=SystemClock(), rules=rules))
     finally:
         await db.dispose()
 
@@ -133,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_with_context(settings, _noop))
             print("database is up to date")
             return 0
+        if args.command in ("purge", "stats", "holds", "audit"):
+            asyncio.run(_with_context(settings, lambda ctx: _privacy(ctx, args)))
+            return 0
         if args.command == "hours":
             asyncio.run(_with_context(settings, lambda ctx: _hours(ctx, args)))
             return 0
@@ -162,6 +180,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _noop(ctx: Context) -> None:
     return None
+
+
+async def _privacy(ctx: Context, args: argparse.Namespace) -> None:
+    if args.command == "purge":
+        as_of = args.as_of
+        if as_of is not None and as_of.tzinfo is None:
+            raise Invalid("--as-of needs an offset, e.g. 2026-12-05T10:00:00+01:00")
+        result = await purge_expired(ctx, as_of)
+        print(f"deleted {result.conversations} conversation(s), {result.messages} message(s)")
+    elif args.command == "stats":
+        cells = await statistics(ctx, args.from_week, args.to_week)
+        if not cells:
+            print("no statistics yet")
+        else:
+            print("\n".join(f"{c.week}\t{c.dimension}\t{c.bucket}\t{c.shown}" for c in cells))
+    elif args.command == "holds":
+        for hold in await list_holds(ctx):
+            print(
+                f"{hold.conversation_id}\tplaced {hold.placed_at.isoformat()} by staff "
+                f"{hold.placed_by}\tuntil {hold.expires_at.isoformat()}\t{hold.reason}"
+            )
+    elif args.command == "audit":
+        for entry in await audit_log(ctx):
+            print(
+                f"{entry.at.isoformat()}\t{entry.actor}\t{entry.action}\t{entry.subject}"
+                f"\t{entry.detail}"
+            )
 
 
 async def _staff(ctx: Context, args: argparse.Namespace) -> None:

@@ -78,6 +78,15 @@ class Database:
                 )
             await conn.run_sync(_upgrade)
 
+    async def forget_deleted_bytes(self) -> None:
+        """After a purge on SQLite: copy the write-ahead log into the database file and cut
+        the log to zero bytes, so deleted words are in neither file (``secure_delete`` has
+        already overwritten them in the pages). PostgreSQL: see docs/privacy.md."""
+        if not self.is_sqlite:
+            return
+        async with self.write_lock_held(), self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

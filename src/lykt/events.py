@@ -169,6 +169,13 @@ class QueueChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationDeleted:
+    """The purge deleted a conversation: any socket still open on it is closed."""
+
+    conversation_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClosingSoon:
     """The chat closes soon: every host console shows it. ``closes_at`` is in the helpline's
     timezone, so its ISO form carries the local offset."""
@@ -187,4 +194,5 @@ Event = (
     | VisitorPresenceChanged
     | QueueChanged
     | ClosingSoon
+    | ConversationDeleted
 )

@@ -1,46 +1,67 @@
 """Timed work that runs in the background of a server process.
 
-Every ``interval`` seconds each job runs once, in order; a job that fails is logged and tried
-again at the next tick, and never stops the others. Each job reads the injected clock, so tests
-move time by hand. The jobs are safe to run on several processes at once (each is idempotent
-and works from the database)."""
+Every ``tick`` seconds each job whose period has passed runs once, in order; a job that fails
+is logged and tried again at its next turn, and never stops the others. Each job reads the
+injected clock, so tests move time by hand. The jobs are safe to run on several processes at
+once (each is idempotent and works from the database)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from lykt.actions.context import Context
 from lykt.actions.hours import end_queue_if_closed, warn_before_closing
+from lykt.actions.retention import purge_expired
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Context], Awaitable[object]]
 
-#: At closing time: end the queue kindly; 15 minutes before: warn the hosts.
-DEFAULT_JOBS: tuple[Job, ...] = (end_queue_if_closed, warn_before_closing)
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Context], Awaitable[object]]
+    every_s: float
+
+
+def default_jobs(tick_s: float, purge_every_s: float) -> tuple[Job, ...]:
+    return (
+        # At closing time: end the queue kindly; 15 minutes before: warn the hosts.
+        Job("end_queue_if_closed", end_queue_if_closed, tick_s),
+        Job("warn_before_closing", warn_before_closing, tick_s),
+        # Delete what is past the retention period.
+        Job("purge_expired", purge_expired, purge_every_s),
+    )
 
 
 class Jobs:
-    def __init__(self, ctx: Context, interval: float, jobs: Sequence[Job] = DEFAULT_JOBS) -> None:
+    def __init__(self, ctx: Context, tick_s: float, jobs: Sequence[Job]) -> None:
         self.ctx = ctx
-        self.interval = interval
+        self.tick_s = tick_s
         self.jobs = tuple(jobs)
+        self._last_run: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
 
-    async def run_once(self) -> None:
+    async def run_due(self) -> None:
         for job in self.jobs:
+            now = time.monotonic()
+            last = self._last_run.get(job.name)
+            if last is not None and now - last < job.every_s:
+                continue
+            self._last_run[job.name] = now
             try:
-                await job(self.ctx)
+                await job.run(self.ctx)
             except Exception:
-                log.exception("background job %s failed", getattr(job, "__name__", job))
+                log.exception("background job %s failed", job.name)
 
     async def _loop(self) -> None:
         while True:
-            await self.run_once()
-            await asyncio.sleep(self.interval)
+            await self.run_due()
+            await asyncio.sleep(self.tick_s)
 
     def start(self) -> None:
         if self._task is None:

@@ -124,7 +124,11 @@ class StaffSession(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_conversations_status_created", "status", "created_at"),
+        Index("ix_conversations_ended_at", "ended_at"),
+        Index("ix_conversations_last_activity_at", "last_activity_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     # SHA-256 of the visitor's token: the token itself lives only in the visitor's tab.
@@ -160,3 +164,46 @@ class Message(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LegalHold(Base):
+    """A supervisor keeps one conversation past the retention period because the duty to
+    avert applies. Released by a supervisor, or ends by itself at ``expires_at``."""
+
+    __tablename__ = "legal_holds"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    placed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who did what that the privacy promise depends on (holds, escrow exports). Never holds
+    a visitor's words or address; ``subject`` is a conversation id or a case reference."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # "staff:<id>" or "operator"
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class StatsCounter(Base):
+    """Aggregate counts by ISO week, one dimension at a time (never crossed), so nothing in
+    them points back to a conversation."""
+
+    __tablename__ = "stats_counters"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)  # e.g. 2026-W49
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

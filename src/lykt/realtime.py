@@ -21,6 +21,7 @@ from lykt.actions.conversations import QueueSnapshot, queue_snapshot
 from lykt.events import (
     ClosingSoon,
     ConversationClaimed,
+    ConversationDeleted,
     ConversationEnded,
     Event,
     Frame,
@@ -209,6 +210,12 @@ class Hub:
         """Called by the bus for every event on every node. Never blocks."""
         if isinstance(event, QueueChanged):
             self._queue_dirty.set()
+            return
+        if isinstance(event, ConversationDeleted):
+            for conn in list(self.visitors.get(event.conversation_id, ())):
+                conn.close_soon(CLOSE_UNAUTHORIZED, "conversation deleted")
+            for conn in list(self.followers.get(event.conversation_id, ())):
+                self.unfollow(conn, event.conversation_id)
             return
         if isinstance(event, ClosingSoon):
             text = encode(event.staff_frame())

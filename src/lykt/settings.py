@@ -35,8 +35,11 @@ class Settings(BaseSettings):
     # Sites allowed to show the chat in a frame (CSP frame-ancestors), e.g.
     # ["https://www.example.no"]. Empty: no site may frame it.
     frame_ancestors: tuple[str, ...] = ()
-    # How often background jobs (closing time, and later the purge) run.
+    # How often the closing-time jobs run, and how often the purge runs.
     jobs_interval_s: float = Field(default=5.0, gt=0)
+    purge_interval_s: float = Field(default=60.0, gt=0)
+    # A legal hold (duty to avert) keeps a conversation at most this many days.
+    max_hold_days: int = Field(default=30, ge=1, le=365)
     # Checked on staff WebSocket handshakes (besides SameSite=Strict cookies). Empty: same host.
     allowed_origins: tuple[str, ...] = ()
     # Secure cookies need HTTPS; off only for local development over plain HTTP.

@@ -26,6 +26,8 @@ class Rules:
     always_open: bool = False
     # How many hours after it ends a conversation is deleted (the promise on the privacy page).
     retention_hours: int = 72
+    # A legal hold keeps a conversation at most this long, unless released sooner.
+    max_hold_days: int = 30
 
 
 @dataclass

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lykt.actions.context import Context
-from lykt.actions.hours import opening_status
+from lykt.actions.hours import current_schedule, opening_status
+from lykt.actions.statistics import count_conversation
 from lykt.errors import Closed, Conflict, Invalid, NotFound
 from lykt.events import ConversationClaimed, ConversationEnded, QueueChanged, age_group
 from lykt.models import Conversation, Message, Staff, storable
@@ -140,6 +141,8 @@ async def end_conversation(ctx: Context, conversation: Conversation, by: str) ->
         reason = "left_queue" if (by == "visitor" and was_waiting) else f"ended_by_{by}"
         changed = await conversations_store.mark_ended(tx.session, conversation.id, reason, now)
         if changed:
+            tz = (await current_schedule(ctx)).tz
+            await count_conversation(tx, current, reason, now, tz)
             tx.publish_on_commit(
                 ConversationEnded(
                     conversation_id=conversation.id, by=by, reason=reason, ended_at=now

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from lykt.actions.context import Context
+from lykt.actions.statistics import count_conversation
 from lykt.errors import Invalid
 from lykt.events import ClosingSoon, ConversationEnded, QueueChanged
 from lykt.models import OpeningRule
@@ -232,15 +233,17 @@ async def end_queue_if_closed(ctx: Context) -> int:
     """When the chat is closed, nobody may go on waiting: end every waiting conversation and
     tell the visitor when we open again. Conversations already under way go on. Returns how
     many were ended. Safe to run on any process, any number of times."""
-    status = await opening_status(ctx)
+    schedule = await current_schedule(ctx)
+    now = ctx.clock.now()
+    status = schedule.status_at(now)
     if status.open:
         return 0
-    now = ctx.clock.now()
     ended = 0
     async with ctx.transaction() as tx:
         for conversation in await conversations_store.waiting(tx.session):
             if await conversations_store.mark_ended(tx.session, conversation.id, "closed", now):
                 ended += 1
+                await count_conversation(tx, conversation, "closed", now, schedule.tz)
                 tx.publish_on_commit(
                     ConversationEnded(
                         conversation_id=conversation.id,

@@ -7,10 +7,12 @@ from fastapi.responses import JSONResponse
 
 from lykt.actions.conversations import open_conversation
 from lykt.actions.hours import opening_status
+from lykt.actions.retention import HOLD_ROLES, list_holds, place_hold, release_hold
 from lykt.actions.staff import log_in, log_out
-from lykt.errors import Closed, Forbidden, Invalid
+from lykt.errors import Closed, Forbidden, Invalid, LyktError
+from lykt.events import iso
 from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
-from lykt.web.schemas import Login, NewConversation
+from lykt.web.schemas import Login, NewConversation, NewHold
 
 router = APIRouter(prefix="/api")
 
@@ -71,3 +73,50 @@ async def staff_logout(request: Request, services: ServicesDep) -> Response:
 @router.get("/staff/me")
 async def staff_me(staff: CurrentStaff) -> dict[str, object]:
     return {"id": staff.id, "display_name": staff.display_name, "role": staff.role}
+
+
+@router.get("/holds")
+async def holds(staff: CurrentStaff, services: ServicesDep) -> JSONResponse:
+    if staff.role not in HOLD_ROLES:
+        return JSONResponse({"error": "forbidden", "message": "supervisors only"}, 403)
+    return JSONResponse(
+        [
+            {
+                "conversation_id": h.conversation_id,
+                "reason": h.reason,
+                "placed_at": iso(h.placed_at),
+                "expires_at": iso(h.expires_at),
+            }
+            for h in await list_holds(services.ctx)
+        ]
+    )
+
+
+@router.post("/holds", status_code=201)
+async def hold_conversation(
+    body: NewHold, staff: CurrentStaff, services: ServicesDep
+) -> JSONResponse:
+    """A supervisor keeps a conversation past the retention period (duty to avert)."""
+    try:
+        hold = await place_hold(services.ctx, staff, body.conversation_id, body.reason)
+    except LyktError as exc:
+        return _error(exc)
+    return JSONResponse(
+        {"conversation_id": hold.conversation_id, "expires_at": iso(hold.expires_at)}, 201
+    )
+
+
+@router.delete("/holds/{conversation_id}", status_code=204)
+async def release(conversation_id: str, staff: CurrentStaff, services: ServicesDep) -> Response:
+    try:
+        await release_hold(services.ctx, staff, conversation_id)
+    except LyktError as exc:
+        return _error(exc)
+    return Response(status_code=204)
+
+
+_STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409, "closed": 409}
+
+
+def _error(exc: LyktError) -> JSONResponse:
+    return JSONResponse({"error": exc.code, "message": exc.message}, _STATUS.get(exc.code, 400))

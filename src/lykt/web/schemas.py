@@ -16,6 +16,11 @@ class NewConversation(_Strict):
     about: Literal["self", "friend"]
 
 
+class NewHold(_Strict):
+    conversation_id: StrictStr = Field(max_length=64)
+    reason: StrictStr = Field(max_length=1000)
+
+
 class Login(_Strict):
     email: StrictStr = Field(max_length=320)
     password: StrictStr = Field(max_length=1024)

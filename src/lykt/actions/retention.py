@@ -1,0 +1,124 @@
+"""Forgetting, for real: the purge after the retention period, and legal holds.
+
+A conversation and everything tied to it (messages, hold) is deleted ``retention_hours``
+after it ended; one that never ended, that long after its last activity. A legal hold placed
+by a supervisor (the duty to avert) keeps it until released or until the hold expires
+(at most ``max_hold_days``). Placing and releasing a hold go into the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from lykt.actions.context import Context
+from lykt.actions.hours import current_schedule
+from lykt.actions.statistics import count_conversation
+from lykt.errors import Forbidden, Invalid, NotFound
+from lykt.events import ConversationDeleted
+from lykt.models import AuditEntry, LegalHold, Staff, storable
+from lykt.store import conversations as conversations_store
+from lykt.store import retention as retention_store
+
+PURGE_BATCH = 500
+MAX_REASON_CHARS = 1000
+HOLD_ROLES = ("supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    conversations: int
+    messages: int
+
+
+async def purge_expired(ctx: Context, as_of: datetime | None = None) -> PurgeResult:
+    """Delete what is past the retention period at ``as_of`` (default: now). Safe to run on
+    several processes at once: each batch is one transaction, and a row deleted by another
+    is simply not there."""
+    now = as_of or ctx.clock.now()
+    cutoff = now - timedelta(hours=ctx.rules.retention_hours)
+    tz = (await current_schedule(ctx)).tz
+    conversations = messages = 0
+    while True:
+        async with ctx.transaction() as tx:
+            batch = await retention_store.expired(tx.session, cutoff, now, PURGE_BATCH)
+            if not batch:
+                break
+            for conversation in batch:
+                if conversation.status != "ended":  # never ended: count it as it goes
+                    await count_conversation(
+                        tx, conversation, None, conversation.last_activity_at, tz
+                    )
+                tx.publish_on_commit(ConversationDeleted(conversation.id))
+            messages += await retention_store.delete_conversations(
+                tx.session, [c.id for c in batch]
+            )
+            conversations += len(batch)
+        if len(batch) < PURGE_BATCH:
+            break
+    if conversations:
+        await ctx.db.forget_deleted_bytes()
+    return PurgeResult(conversations, messages)
+
+
+def _check_supervisor(staff: Staff) -> None:
+    if staff.role not in HOLD_ROLES:
+        raise Forbidden("only a supervisor can place or release a legal hold")
+
+
+async def place_hold(ctx: Context, staff: Staff, conversation_id: str, reason: str) -> LegalHold:
+    """Keep a conversation past the retention period because the duty to avert applies."""
+    _check_supervisor(staff)
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON_CHARS or not storable(reason):
+        raise Invalid(f"give the reason for the hold (at most {MAX_REASON_CHARS} characters)")
+    now = ctx.clock.now()
+    async with ctx.transaction() as tx:
+        if await conversations_store.get(tx.session, conversation_id) is None:
+            raise NotFound()
+        hold = LegalHold(
+            conversation_id=conversation_id,
+            placed_by=staff.id,
+            reason=reason,
+            placed_at=now,
+            expires_at=now + timedelta(days=ctx.rules.max_hold_days),
+        )
+        await retention_store.put_hold(tx.session, hold)
+        await retention_store.audit(
+            tx.session,
+            AuditEntry(
+                at=now,
+                actor=f"staff:{staff.id}",
+                action="hold.placed",
+                subject=conversation_id,
+                detail=f"until {hold.expires_at.isoformat()}: {reason}",
+            ),
+        )
+    return hold
+
+
+async def release_hold(ctx: Context, staff: Staff, conversation_id: str) -> None:
+    _check_supervisor(staff)
+    now = ctx.clock.now()
+    async with ctx.transaction() as tx:
+        if not await retention_store.delete_hold(tx.session, conversation_id):
+            raise NotFound()
+        await retention_store.audit(
+            tx.session,
+            AuditEntry(
+                at=now,
+                actor=f"staff:{staff.id}",
+                action="hold.released",
+                subject=conversation_id,
+                detail="",
+            ),
+        )
+
+
+async def list_holds(ctx: Context) -> list[LegalHold]:
+    async with ctx.db.read() as session:
+        return list(await retention_store.holds(session))
+
+
+async def audit_log(ctx: Context) -> list[AuditEntry]:
+    async with ctx.db.read() as session:
+        return list(await retention_store.audit_entries(session))

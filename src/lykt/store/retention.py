@@ -1,0 +1,73 @@
+"""What the purge deletes, legal holds and the audit log: SQL only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lykt.models import AuditEntry, Conversation, LegalHold, Message
+
+
+async def expired(
+    session: AsyncSession, cutoff: datetime, now: datetime, limit: int
+) -> Sequence[Conversation]:
+    """Conversations that ended (or, never ended, went quiet) at or before ``cutoff`` and are
+    not under a legal hold in force at ``now``."""
+    held = select(LegalHold.conversation_id).where(LegalHold.expires_at > now)
+    result = await session.execute(
+        select(Conversation)
+        .where(
+            or_(
+                and_(Conversation.status == "ended", Conversation.ended_at <= cutoff),
+                and_(Conversation.status != "ended", Conversation.last_activity_at <= cutoff),
+            ),
+            Conversation.id.not_in(held),
+        )
+        .order_by(Conversation.id)
+        .limit(limit)
+    )
+    return result.scalars().all()
+
+
+async def delete_conversations(session: AsyncSession, ids: Sequence[str]) -> int:
+    """Delete conversations and everything tied to them; returns how many messages went."""
+    if not ids:
+        return 0
+    messages = await session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
+    await session.execute(delete(LegalHold).where(LegalHold.conversation_id.in_(ids)))
+    await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+    return int(messages.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def get_hold(session: AsyncSession, conversation_id: str) -> LegalHold | None:
+    return await session.get(LegalHold, conversation_id)
+
+
+async def put_hold(session: AsyncSession, hold: LegalHold) -> None:
+    await session.merge(hold)
+    await session.flush()
+
+
+async def delete_hold(session: AsyncSession, conversation_id: str) -> bool:
+    result = await session.execute(
+        delete(LegalHold).where(LegalHold.conversation_id == conversation_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def holds(session: AsyncSession) -> Sequence[LegalHold]:
+    result = await session.execute(select(LegalHold).order_by(LegalHold.placed_at))
+    return result.scalars().all()
+
+
+async def audit(session: AsyncSession, entry: AuditEntry) -> None:
+    session.add(entry)
+    await session.flush()
+
+
+async def audit_entries(session: AsyncSession, limit: int = 1000) -> Sequence[AuditEntry]:
+    result = await session.execute(select(AuditEntry).order_by(AuditEntry.id).limit(limit))
+    return result.scalars().all()
