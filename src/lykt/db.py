@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -77,6 +77,15 @@ class Database:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
             await conn.run_sync(_upgrade)
+
+    async def create_tables(self, metadata: MetaData) -> None:
+        """For the escrow's one table, kept apart from the main schema and its migrations."""
+        async with self.write_lock_held(), self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+            await conn.run_sync(metadata.create_all)
 
     async def forget_deleted_bytes(self) -> None:
         """After a purge on SQLite: copy the write-ahead log into the database file and cut

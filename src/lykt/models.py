@@ -207,3 +207,19 @@ class StatsCounter(Base):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     bucket: Mapped[str] = mapped_column(String(24), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EscrowBase(DeclarativeBase):
+    """The IP escrow's own metadata: on SQLite its own file (``escrow.db``), on PostgreSQL its
+    own table; no staff-facing code reads it (an import-linter contract)."""
+
+
+class EscrowRecord(EscrowBase):
+    __tablename__ = "escrow_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A plain id, no foreign key: the record may live in another database file.
+    conversation_id: Mapped[str] = mapped_column(String(32), index=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

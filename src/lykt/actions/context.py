@@ -15,6 +15,7 @@ from lykt.bus import Bus
 from lykt.clock import Clock
 from lykt.db import Database
 from lykt.events import Event
+from lykt.privacy.escrow import EscrowKey
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ class Rules:
     retention_hours: int = 72
     # A legal hold keeps a conversation at most this long, unless released sooner.
     max_hold_days: int = 30
+
+
+@dataclass(frozen=True)
+class EscrowVault:
+    """Where sealed addresses go: its own database (file), and the operator's public key
+    (None: nothing about an address is kept at all)."""
+
+    db: Database
+    key: EscrowKey | None
 
 
 @dataclass
@@ -105,6 +115,7 @@ class Context:
     bus: Bus
     clock: Clock
     rules: Rules = Rules()
+    escrow: EscrowVault | None = None
     _group_commits: dict[Any, GroupCommit[Any, Any]] = field(
         default_factory=dict, compare=False, repr=False
     )

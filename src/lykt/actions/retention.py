@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lykt.actions.context import Context
+from lykt.actions.escrow import delete_orphans
+from lykt.actions.escrow import delete_records as delete_escrow_records
 from lykt.actions.hours import current_schedule
 from lykt.actions.statistics import count_conversation
 from lykt.errors import Forbidden, Invalid, NotFound
@@ -49,14 +51,17 @@ async def purge_expired(ctx: Context, as_of: datetime | None = None) -> PurgeRes
                         tx, conversation, None, conversation.last_activity_at, tz
                     )
                 tx.publish_on_commit(ConversationDeleted(conversation.id))
-            messages += await retention_store.delete_conversations(
-                tx.session, [c.id for c in batch]
-            )
+            ids = [c.id for c in batch]
+            messages += await retention_store.delete_conversations(tx.session, ids)
             conversations += len(batch)
+        # After the commit: an address record never outlives its conversation for long (a
+        # crash right here leaves orphans, which delete_orphans removes at the next run).
+        await delete_escrow_records(ctx, ids)
         if len(batch) < PURGE_BATCH:
             break
     if conversations:
         await ctx.db.forget_deleted_bytes()
+    await delete_orphans(ctx)
     return PurgeResult(conversations, messages)
 
 

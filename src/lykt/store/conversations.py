@@ -129,3 +129,8 @@ async def set_last_seqs(session: AsyncSession, last_seqs: dict[str, int], now: d
         .values(last_seq=bindparam("b_seq"), last_activity_at=bindparam("b_now")),
         [{"b_id": cid, "b_seq": seq, "b_now": now} for cid, seq in last_seqs.items()],
     )
+
+
+async def existing_ids(session: AsyncSession, ids: set[str]) -> set[str]:
+    result = await session.execute(select(Conversation.id).where(Conversation.id.in_(ids)))
+    return set(result.scalars().all())
