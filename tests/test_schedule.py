@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lykt.i18n import Languages
 from lykt.schedule import (
     DEFAULT_WEEKLY,
     ClosedDay,
@@ -18,6 +19,7 @@ from lykt.schedule import (
     WeeklySlot,
     default_schedule,
     describe_next_opening,
+    describe_weekly,
     format_weekly,
     norwegian_holidays,
     parse_weekly,
@@ -410,70 +412,118 @@ def test_format_then_parse_gives_the_slots_back_sorted(slots: list[WeeklySlot]) 
 
 # --- Wording ---------------------------------------------------------------------------------
 
+LANGUAGES = Languages.load()
+
+
+def describe(next_opening: datetime, now: datetime, code: str) -> str:
+    language = LANGUAGES.get(code)
+    return describe_next_opening(next_opening, now, locale=code, gettext=language.gettext)
+
+
+def weekly_words(slots: tuple[WeeklySlot, ...], code: str) -> str | None:
+    language = LANGUAGES.get(code)
+    return describe_weekly(slots, locale=code, gettext=language.gettext)
+
+
+@pytest.mark.parametrize(
+    ("slots", "nb", "en"),
+    [
+        (
+            DEFAULT_WEEKLY,
+            "onsdager og fredager kl. 15–22",
+            "Wednesdays and Fridays from 3 PM to 10 PM",
+        ),
+        (
+            (WeeklySlot(SAT, time(12), time(16)), WeeklySlot(MON, time(9, 30), time(0))),
+            "mandager kl. 9.30–24 og lørdager kl. 12–16",
+            "Mondays from 9:30 AM to midnight and Saturdays from 12 PM to 4 PM",
+        ),
+        (
+            (
+                WeeklySlot(FRI, time(15), time(22)),
+                WeeklySlot(WED, time(15), time(22)),
+                WeeklySlot(TUE, time(15), time(22)),
+                WeeklySlot(SUN, time(18), time(20)),
+            ),
+            "tirsdager, onsdager og fredager kl. 15–22 og søndager kl. 18–20",
+            "Tuesdays, Wednesdays, and Fridays from 3 PM to 10 PM and Sundays from 6 PM to 8 PM",
+        ),
+        ((), None, None),
+    ],
+)
+def test_describe_weekly(slots: tuple[WeeklySlot, ...], nb: str | None, en: str | None) -> None:
+    assert weekly_words(slots, "nb") == nb
+    assert weekly_words(slots, "en") == en
+
 
 @pytest.mark.parametrize(
     ("now", "next_opening", "nb", "en"),
     [
-        (oslo(2026, 1, 7, 9), oslo(2026, 1, 7, 15), "i dag kl. 15", "today at 3 pm"),
-        (oslo(2026, 1, 6, 23, 59), oslo(2026, 1, 7, 15), "i morgen kl. 15", "tomorrow at 3 pm"),
-        (oslo(2026, 1, 5, 9), oslo(2026, 1, 7, 15), "onsdag kl. 15", "on Wednesday at 3 pm"),
-        (oslo(2026, 1, 7, 22), oslo(2026, 1, 9, 15), "fredag kl. 15", "on Friday at 3 pm"),
+        (oslo(2026, 1, 7, 9), oslo(2026, 1, 7, 15), "i dag kl. 15", "today at 3 PM"),
+        (oslo(2026, 1, 6, 23, 59), oslo(2026, 1, 7, 15), "i morgen kl. 15", "tomorrow at 3 PM"),
+        (oslo(2026, 1, 5, 9), oslo(2026, 1, 7, 15), "onsdag kl. 15", "on Wednesday at 3 PM"),
+        (oslo(2026, 1, 7, 22), oslo(2026, 1, 9, 15), "fredag kl. 15", "on Friday at 3 PM"),
         # Six days ahead still by weekday; seven days ahead with the date.
-        (oslo(2026, 1, 8, 0), oslo(2026, 1, 14, 15), "onsdag kl. 15", "on Wednesday at 3 pm"),
+        (oslo(2026, 1, 8, 0), oslo(2026, 1, 14, 15), "onsdag kl. 15", "on Wednesday at 3 PM"),
         (
             oslo(2026, 1, 7, 0),
             oslo(2026, 1, 14, 15),
             "onsdag 14. januar kl. 15",
-            "on Wednesday 14 January at 3 pm",
+            "on Wednesday 14 January at 3 PM",
         ),
         (
             oslo(2026, 3, 20, 12),
             oslo(2026, 4, 1, 15),
             "onsdag 1. april kl. 15",
-            "on Wednesday 1 April at 3 pm",
+            "on Wednesday 1 April at 3 PM",
         ),
         # Another year: with the year.
         (
             oslo(2026, 12, 23, 22),
             oslo(2027, 1, 6, 15),
             "onsdag 6. januar 2027 kl. 15",
-            "on Wednesday 6 January 2027 at 3 pm",
+            "on Wednesday 6 January 2027 at 3 PM",
         ),
         # Minutes only when not on the hour; no leading zero; noon and midnight.
-        (oslo(2026, 1, 7, 9), oslo(2026, 1, 7, 15, 30), "i dag kl. 15.30", "today at 3:30 pm"),
-        (oslo(2026, 1, 7, 8), oslo(2026, 1, 7, 9, 5), "i dag kl. 9.05", "today at 9:05 am"),
-        (oslo(2026, 1, 7, 8), oslo(2026, 1, 7, 12), "i dag kl. 12", "today at 12 pm"),
-        (oslo(2026, 1, 7, 8), oslo(2026, 1, 8, 0), "i morgen kl. 0", "tomorrow at 12 am"),
+        (oslo(2026, 1, 7, 9), oslo(2026, 1, 7, 15, 30), "i dag kl. 15.30", "today at 3:30 PM"),
+        (oslo(2026, 1, 7, 8), oslo(2026, 1, 7, 9, 5), "i dag kl. 9.05", "today at 9:05 AM"),
+        (oslo(2026, 1, 7, 8), oslo(2026, 1, 7, 12), "i dag kl. 12", "today at 12 PM"),
+        (oslo(2026, 1, 7, 8), oslo(2026, 1, 8, 0), "i morgen kl. 0", "tomorrow at 12 AM"),
     ],
 )
 def test_describe_next_opening(now: datetime, next_opening: datetime, nb: str, en: str) -> None:
-    assert describe_next_opening(next_opening, now, "nb") == nb
-    assert describe_next_opening(next_opening, now, "nb_NO") == nb
-    assert describe_next_opening(next_opening, now, "en") == en
-    assert describe_next_opening(next_opening, now, "en-GB") == en
+    assert describe(next_opening, now, "nb") == nb
+    assert describe(next_opening, now, "en") == en
 
 
 def test_describe_uses_the_opening_timezone_for_today_and_tomorrow() -> None:
     # 23:30 UTC on Tuesday is already Wednesday 00:30 in Oslo: the opening is "today".
     now = datetime(2026, 1, 6, 23, 30, tzinfo=UTC)
-    assert describe_next_opening(oslo(2026, 1, 7, 15), now, "nb") == "i dag kl. 15"
+    assert describe(oslo(2026, 1, 7, 15), now, "nb") == "i dag kl. 15"
 
 
-def test_describe_defaults_to_bokmal_and_refuses_the_past() -> None:
-    assert describe_next_opening(oslo(2026, 1, 7, 15), oslo(2026, 1, 5), "de") == "onsdag kl. 15"
-    assert describe_next_opening(oslo(2026, 1, 7, 15), oslo(2026, 1, 5)) == "onsdag kl. 15"
+def test_describe_without_a_translation_is_english_words_in_the_locale() -> None:
+    # An untranslated catalog falls back to the English message ids; day names still come
+    # from CLDR in the locale asked for.
+    assert (
+        describe_next_opening(
+            oslo(2026, 1, 7, 15), oslo(2026, 1, 5), locale="de", gettext=lambda message: message
+        )
+        == "on Mittwoch at 3 PM"
+    )
+
+
+def test_describe_refuses_the_past() -> None:
     with pytest.raises(ValueError):
-        describe_next_opening(oslo(2026, 1, 5, 15), oslo(2026, 1, 7), "nb")
+        describe(oslo(2026, 1, 5, 15), oslo(2026, 1, 7), "nb")
 
 
 def test_describe_status_from_the_schedule() -> None:
     now = oslo(2026, 12, 23, 22)
     status = HOLIDAY_SCHEDULE.status_at(now)
     assert status.next_opening is not None
-    assert describe_next_opening(status.next_opening, now, "nb") == "onsdag 30. desember kl. 15"
-    assert describe_next_opening(status.next_opening, now, "en") == (
-        "on Wednesday 30 December at 3 pm"
-    )
+    assert describe(status.next_opening, now, "nb") == "onsdag 30. desember kl. 15"
+    assert describe(status.next_opening, now, "en") == ("on Wednesday 30 December at 3 PM")
 
 
 # --- Properties ------------------------------------------------------------------------------

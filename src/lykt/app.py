@@ -12,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,11 +20,13 @@ from lykt.actions.staff import count_staff
 from lykt.bus import Bus, InMemoryBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
+from lykt.i18n import Languages
 from lykt.jobs import Jobs, default_jobs
 from lykt.realtime import Hub
 from lykt.settings import Settings
 from lykt.web import api, pages, socket
 from lykt.web.deps import Services
+from lykt.web.render import Renderer
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -143,8 +144,8 @@ def create_app(
         settings.jobs_interval_s,
         default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
     )
-    templates = Jinja2Templates(directory=HERE / "templates")
-    services = Services(settings=settings, ctx=ctx, hub=hub, templates=templates)
+    renderer = Renderer(Languages.load())  # every catalog compiled here, once
+    services = Services(settings=settings, ctx=ctx, hub=hub, renderer=renderer)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

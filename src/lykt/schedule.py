@@ -30,13 +30,14 @@ back is aware and in the schedule's timezone, so its ISO 8601 form carries the o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
+from babel.lists import format_list
 from holidays.countries.norway import Norway
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "WeeklySlot",
     "default_schedule",
     "describe_next_opening",
+    "describe_weekly",
+    "format_clock",
     "format_weekly",
     "norwegian_holidays",
     "parse_weekly",
@@ -385,35 +388,33 @@ def format_weekly(slots: Iterable[WeeklySlot]) -> str:
     )
 
 
-# --- "When do we open next?" in words a child reads easily -----------------------------------
+# --- Opening hours in words a child reads easily --------------------------------------------
+#
+# The words come from the caller's ``gettext`` (the message ids are English; see
+# ``lykt.i18n``), the names of days and months and the shape of dates and times from the CLDR
+# data in Babel, for the caller's ``locale``. So a new language needs only a catalog.
+
+Gettext = Callable[[str], str]
 
 
-def _is_english(locale: str) -> bool:
-    return re.split(r"[-_]", locale.strip().lower(), maxsplit=1)[0] == "en"
+def format_clock(at: time, locale: str, gettext: Gettext) -> str:
+    """A time of day: "3 PM", "3:30 PM" in English; "15", "15.30" in bokmål."""
+    if at.minute:
+        # Translators: a CLDR time pattern for a time that is not on the hour ("3:30 PM").
+        # Bokmål: "H.mm" (15.30).
+        return format_time(at, gettext("h:mm a"), locale=locale)
+    # Translators: a CLDR time pattern for a time on the hour ("3 PM"). Bokmål: "H" (15).
+    return format_time(at, gettext("h a"), locale=locale)
 
 
-def _clock_nb(moment: datetime) -> str:
-    if moment.minute:
-        return f"kl. {moment.hour}.{moment.minute:02d}"
-    return f"kl. {moment.hour}"
-
-
-def _clock_en(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    if moment.minute:
-        return f"{hour}:{moment.minute:02d} {suffix}"
-    return f"{hour} {suffix}"
-
-
-def describe_next_opening(next_opening: datetime, now: datetime, locale: str = "nb") -> str:
+def describe_next_opening(
+    next_opening: datetime, now: datetime, *, locale: str, gettext: Gettext
+) -> str:
     """When the chat opens next, in plain words, in ``next_opening``'s timezone.
 
-    Bokmål (the default, and the fallback for any locale that is not English): "i dag kl. 15",
-    "i morgen kl. 15.30", "onsdag kl. 15" (2 to 6 days ahead), "onsdag 1. april kl. 15"
-    (further; with the year when it is another year). English (``en``, ``en_GB``, ...):
-    "today at 3 pm", "tomorrow at 3:30 pm", "on Wednesday at 3 pm",
-    "on Wednesday 1 April at 3 pm".
+    English: "today at 3 PM", "tomorrow at 3:30 PM", "on Wednesday at 3 PM" (2 to 6 days
+    ahead), "on Wednesday 1 April at 3 PM" (further; with the year when it is another year).
+    Bokmål: "i dag kl. 15", "i morgen kl. 15.30", "onsdag kl. 15", "onsdag 1. april kl. 15".
     """
     _aware(next_opening, "next_opening")
     tz = next_opening.tzinfo
@@ -423,25 +424,58 @@ def describe_next_opening(next_opening: datetime, now: datetime, locale: str = "
     days = (local_next.date() - local_now.date()).days
     if days < 0:
         raise ValueError("next_opening is before now")
-    english = _is_english(locale)
-    babel_locale = "en" if english else "nb"
-    day = local_next.date()
-    if english:
-        clock = _clock_en(local_next)
-        if days == 0:
-            return f"today at {clock}"
-        if days == 1:
-            return f"tomorrow at {clock}"
-        pattern = "EEEE" if days <= 6 else "EEEE d MMMM"
-        if days > 6 and day.year != local_now.year:
-            pattern += " y"
-        return f"on {format_date(day, pattern, locale=babel_locale)} at {clock}"
-    clock = _clock_nb(local_next)
+    clock = format_clock(local_next.time().replace(second=0, microsecond=0), locale, gettext)
     if days == 0:
-        return f"i dag {clock}"
+        return gettext("today at {time}").format(time=clock)
     if days == 1:
-        return f"i morgen {clock}"
-    pattern = "EEEE" if days <= 6 else "EEEE d. MMMM"
-    if days > 6 and day.year != local_now.year:
-        pattern += " y"
-    return f"{format_date(day, pattern, locale=babel_locale)} {clock}"
+        return gettext("tomorrow at {time}").format(time=clock)
+    day = local_next.date()
+    if days <= 6:
+        pattern = "EEEE"
+    elif day.year == local_now.year:
+        # Translators: a CLDR date pattern: weekday, day and month ("Wednesday 1 April").
+        # Bokmål: "EEEE d. MMMM".
+        pattern = gettext("EEEE d MMMM")
+    else:
+        # Translators: a CLDR date pattern: weekday, day, month and year
+        # ("Wednesday 6 January 2027"). Bokmål: "EEEE d. MMMM y".
+        pattern = gettext("EEEE d MMMM y")
+    when = format_date(day, pattern, locale=locale)
+    # Translators: {day} is a weekday ("Wednesday") or a date ("Wednesday 1 April").
+    return gettext("on {day} at {time}").format(day=when, time=clock)
+
+
+def describe_weekly(slots: Iterable[WeeklySlot], *, locale: str, gettext: Gettext) -> str | None:
+    """The weekly hours in words: "Wednesdays and Fridays from 3 PM to 10 PM" (English),
+    "onsdager og fredager kl. 15–22" (bokmål). Days with the same hours share one phrase.
+    None when there are no weekly hours."""
+    weekdays = (
+        gettext("Mondays"),
+        gettext("Tuesdays"),
+        gettext("Wednesdays"),
+        gettext("Thursdays"),
+        gettext("Fridays"),
+        gettext("Saturdays"),
+        gettext("Sundays"),
+    )
+    by_span: dict[tuple[time, time], list[int]] = {}
+    for slot in sorted(slots, key=lambda s: (s.weekday, s.opens)):
+        days = by_span.setdefault((slot.opens, slot.closes), [])
+        if slot.weekday not in days:
+            days.append(slot.weekday)
+    if not by_span:
+        return None
+    phrases = []
+    for (opens, closes), days in by_span.items():
+        # Translators: the end of an opening at midnight. Bokmål: "24" (kl. 22–24).
+        until = gettext("midnight") if closes == time(0) else format_clock(closes, locale, gettext)
+        # Translators: {days} is e.g. "Wednesdays and Fridays"; {opens} and {closes} are times.
+        phrase = gettext("{days} from {opens} to {closes}")
+        phrases.append(
+            phrase.format(
+                days=format_list([weekdays[d] for d in days], locale=locale),
+                opens=format_clock(opens, locale, gettext),
+                closes=until,
+            )
+        )
+    return format_list(phrases, locale=locale)

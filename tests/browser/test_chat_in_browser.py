@@ -464,3 +464,42 @@ def test_f_both_sides_come_back_after_a_server_restart(
     expect(texts(host_log(host))).to_have_text(both)
     send(host_box(host), host_log(host), "Nå er alt i orden igjen.")
     expect(texts(visitor_log(visitor))).to_have_text([*both, "Nå er alt i orden igjen."])
+
+
+def test_f_the_visitor_switches_to_english_and_back(
+    server: ServerProcess, visitor: Page, host: Page
+) -> None:
+    visitor.goto(server.base_url + "/")
+    expect(visitor.locator("html")).to_have_attribute("lang", "nb")
+    visitor.get_by_role("link", name="English").click()
+    expect(visitor.locator("html")).to_have_attribute("lang", "en")
+    expect(visitor.get_by_role("heading", name="Chat with us", level=1)).to_be_visible()
+    # Every internal link keeps the language.
+    visitor.get_by_role("navigation", name="About the chat").get_by_role(
+        "link", name="Privacy and confidentiality"
+    ).click()
+    expect(visitor).to_have_url(re.compile(r"/personvern\?lang=en$"))
+    expect(visitor.get_by_role("heading", name="You are anonymous")).to_be_visible()
+    visitor.get_by_role("link", name="Chat with us").click()
+
+    # The chat itself speaks English, words from the script included.
+    visitor.get_by_role("button", name="Start the chat").click()
+    visitor.get_by_role("button", name="Continue").click()
+    expect(visitor.get_by_role("alert")).to_contain_text("Write how old you are")
+    visitor.get_by_label("Age", exact=True).fill("15")
+    visitor.get_by_label("A friend").check()
+    visitor.get_by_role("button", name="Continue").click()
+    expect(visitor.get_by_role("heading", name="Your turn soon")).to_be_visible()
+    expect(visitor.get_by_text("You are number 1 in the queue")).to_be_visible()
+    log_in(host, server.base_url)
+    entries = host.locator("#queue-list").get_by_role("listitem")
+    entries.get_by_role("button", name=re.compile("^Ta samtalen")).click()
+    expect(visitor.get_by_role("heading", name=f"You are talking with {HOST_NAME}")).to_be_visible()
+    box = visitor.get_by_role("textbox", name="Write a message")
+    send(box, visitor.get_by_role("log", name="Messages in the conversation"), "Hello!")
+
+    # Back to bokmål mid-chat: the same conversation, now in bokmål, and no cookie anywhere.
+    visitor.get_by_role("link", name="Norsk bokmål").click()
+    expect(visitor.get_by_role("heading", name=f"Du snakker med {HOST_NAME}")).to_be_visible()
+    expect(texts(visitor_log(visitor))).to_have_text(["Hello!"])
+    assert visitor.context.cookies() == []

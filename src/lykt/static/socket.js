@@ -151,6 +151,25 @@ class LyktSocket {
 const Lykt = {
   Socket: LyktSocket,
 
+  /* The page's words, from <script type="application/json" id="lykt-strings">; "{name}"
+   * placeholders are filled from `values`. A missing key shows the key (never a crash). */
+  t(key, values) {
+    if (!Lykt.words) {
+      try {
+        Lykt.words = JSON.parse(document.getElementById("lykt-strings").textContent) || {};
+      } catch (e) {
+        Lykt.words = {};
+      }
+    }
+    const text = typeof Lykt.words[key] === "string" ? Lykt.words[key] : key;
+    return text.replace(/\{(\w+)\}/g, (all, name) =>
+      values && values[name] !== undefined ? String(values[name]) : all
+    );
+  },
+
+  /* The page's language, for dates and times: <html lang>. */
+  lang: () => document.documentElement.lang || "nb",
+
   $: (id) => document.getElementById(id),
 
   setText(el, text) {
@@ -173,7 +192,7 @@ const Lykt = {
 
   clockTime(text) {
     const d = Lykt.parseTime(text);
-    return d ? d.toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" }) : "";
+    return d ? d.toLocaleTimeString(Lykt.lang(), { hour: "2-digit", minute: "2-digit" }) : "";
   },
 
   /* One message as a list item. The text is always text, never HTML. */
@@ -197,11 +216,11 @@ const Lykt = {
   },
 
   pendingItem(text) {
-    const li = Lykt.messageItem(true, "Du", text, "");
+    const li = Lykt.messageItem(true, Lykt.t("you"), text, "");
     li.classList.add("pending");
     const note = document.createElement("p");
     note.className = "state";
-    note.append("Sender …");
+    note.append(Lykt.t("sending"));
     li.append(note);
     return li;
   },
@@ -226,10 +245,10 @@ const Lykt = {
 
   isNearEnd: (log) => log.scrollHeight - log.scrollTop - log.clientHeight < 60,
 
-  /* "1 200 tegn igjen" once the text comes near the limit. */
+  /* "1200 characters left" once the text comes near the limit. */
   counter(el, box, max) {
     const left = max - box.value.length;
-    Lykt.setText(el, left <= Math.max(100, Math.round(max * 0.1)) ? left + " tegn igjen" : "");
+    Lykt.setText(el, left <= Math.max(100, Math.round(max * 0.1)) ? Lykt.t("chars_left", { n: left }) : "");
     el.classList.toggle("over", left <= 0);
   },
 

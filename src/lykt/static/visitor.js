@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { $, setText } = Lykt;
+  const { $, setText, t } = Lykt;
   const { maxChars, heartbeatS } = Lykt.config();
   const KEY = { token: "lykt.token", conversation: "lykt.conversation_id", outbox: "lykt.outbox" };
   const VIEWS = ["start", "prechat", "chat", "gone"];
@@ -67,23 +67,21 @@
   }
 
   // -- start and pre-chat ------------------------------------------------------------------
-  function checkOpen() {
-    fetch("/api/status", { cache: "no-store" })
+  /* The chat closed after this page was made: ask the server for when it opens again, in the
+   * page's language, and show it in `id` (a role=alert or the ended box). */
+  function showNextOpening(id, first) {
+    setText(id, first);
+    fetch("/api/status?lang=" + encodeURIComponent(Lykt.lang()), { cache: "no-store" })
       .then((r) => (r.ok ? r.json() : null))
       .then((data) => {
-        if (!data || data.open !== false) return;
-        $("closed-box").hidden = false;
-        $("start-button").hidden = true;
-        const next = Lykt.parseTime(data.next_opening);
-        if (next) {
-          const day = next.toLocaleDateString("nb-NO", { weekday: "long", day: "numeric", month: "long" });
-          setText("closed-next", `Vi åpner igjen ${day} klokka ${Lykt.clockTime(data.next_opening)}.`);
-        }
+        if (!data || data.open) return;
+        setText(id, first + " " + (data.next_opening_text || t("opens_unknown")));
       })
-      .catch(() => {}); // if we cannot tell, let the visitor try
+      .catch(() => {}); // the first sentence says enough
   }
 
-  $("start-button").addEventListener("click", () => show("prechat", "prechat-title"));
+  const startButton = $("start-button"); // not there when the page was made while closed
+  if (startButton) startButton.addEventListener("click", () => show("prechat", "prechat-title"));
   $("prechat-back").addEventListener("click", () => {
     setText("prechat-error", "");
     show("start", "start-title");
@@ -101,14 +99,14 @@
       const raw = $("age").value.trim();
       age = Number(raw);
       if (!raw || !Number.isInteger(age) || age < 5 || age > 99) {
-        setText("prechat-error", "Skriv hvor gammel du er (et tall fra 5 til 99), eller kryss av for «Vil ikke si».");
+        setText("prechat-error", t("age_error"));
         $("age").focus();
         return;
       }
     }
     const about = document.querySelector('input[name="about"]:checked');
     if (!about) {
-      setText("prechat-error", "Velg om det gjelder deg selv eller en venn.");
+      setText("prechat-error", t("about_error"));
       $("about-self").focus();
       return;
     }
@@ -121,17 +119,22 @@
       cache: "no-store",
     })
       .then((r) => {
+        if (r.status === 409) return null; // closed meanwhile
         if (r.status !== 201) throw new Error("status " + r.status);
         return r.json();
       })
       .then((data) => {
+        if (!data) {
+          showNextOpening("prechat-error", t("closed_now"));
+          return;
+        }
         save(KEY.token, data.token);
         save(KEY.conversation, data.conversation_id);
         $("prechat-form").reset();
         $("age").disabled = false;
         enterChat();
       })
-      .catch(() => setText("prechat-error", "Noe gikk galt, så chatten startet ikke. Prøv igjen om litt."))
+      .catch(() => setText("prechat-error", t("start_failed")))
       .finally(() => (button.disabled = false));
   });
 
@@ -154,7 +157,7 @@
     st.outbox.forEach(renderPending);
     $("queue-box").hidden = $("host-box").hidden = $("ended-box").hidden = true;
     $("composer").hidden = false;
-    setText("chat-title", "Chatten");
+    setText("chat-title", t("chat_title"));
     show("chat", "chat-title");
     const socket = new Lykt.Socket({
       path: "/ws/visitor",
@@ -162,7 +165,7 @@
       onOpen: () => socket.send({ type: "hello", token: load(KEY.token) || "", last_seq: st.contiguous }),
       onFrame,
       onState: (s) =>
-        setText("connection", s === "connecting" ? "Kobler til …" : s === "reconnecting" ? "Kobler til igjen …" : ""),
+        setText("connection", s === "connecting" ? t("connecting") : s === "reconnecting" ? t("reconnecting") : ""),
       onFatal: () => {
         // 4401: the conversation is gone (or never was). Start again from nothing.
         reset();
@@ -200,10 +203,10 @@
       st.status = "waiting";
       $("host-box").hidden = true;
       $("queue-box").hidden = false;
-      setText("chat-title", "Snart din tur");
+      setText("chat-title", t("waiting_title"));
       if (!$("queue-position").textContent) {
-        setText("queue-position", "Du står i køen.");
-        setText("queue-estimate", "Vi svarer deg så fort vi kan.");
+        setText("queue-position", t("in_queue"));
+        setText("queue-estimate", t("answer_soon"));
       }
     }
     // What was written but never acked goes again, with the same client ids.
@@ -212,23 +215,23 @@
 
   function onQueuePosition(f) {
     if (st.status !== "waiting") return;
-    setText("queue-position", `Du er nummer ${f.position} i køen`);
+    setText("queue-position", t("queue_position", { position: f.position }));
     const min = f.estimated_minutes;
     setText(
       "queue-estimate",
       typeof min === "number" && min > 0
-        ? `Omtrent ${min} ${min === 1 ? "minutt" : "minutter"}`
-        : "Vi svarer deg så fort vi kan. Takk for at du venter!"
+        ? t(new Intl.PluralRules(Lykt.lang()).select(min) === "one" ? "minutes_one" : "minutes_other", { n: min })
+        : t("thanks_waiting")
     );
   }
 
   function onHostJoined(name) {
     st.status = "active";
-    st.hostName = name || st.hostName || "en voksen";
+    st.hostName = name || st.hostName || t("an_adult");
     $("queue-box").hidden = true;
     $("host-box").hidden = false;
-    setText("chat-title", "Du snakker med " + st.hostName);
-    setText("host-status", st.hostName + " er med i chatten nå.");
+    setText("chat-title", t("talking_with", { name: st.hostName }));
+    setText("host-status", t("host_joined", { name: st.hostName }));
     if (st.confirm === "leave") closeConfirm();
   }
 
@@ -237,7 +240,7 @@
     if (st.socket) st.socket.stop();
     st.socket = null;
     // Nothing can be sent any more: what was not stored is marked as not sent.
-    st.outbox.forEach((m) => failed(m.client_id, "Ikke sendt: samtalen var avsluttet."));
+    st.outbox.forEach((m) => failed(m.client_id, t("not_sent_ended")));
     st.outbox = [];
     saveOutbox();
     typing.stop();
@@ -245,12 +248,15 @@
     closeConfirm();
     setText("connection", "");
     $("queue-box").hidden = $("host-box").hidden = $("composer").hidden = true;
-    let text = "Samtalen ble avsluttet.";
-    if (reason === "left_queue") text = "Du gikk ut av køen.";
-    else if (by === "visitor") text = "Du avsluttet samtalen.";
-    else if (by === "host") text = (st.hostName || "Den voksne") + " avsluttet samtalen.";
-    setText("chat-title", st.hostName ? "Du snakket med " + st.hostName : "Chatten");
-    setText("ended-by", text);
+    let text = t("ended");
+    if (reason === "left_queue") text = t("left_queue");
+    else if (by === "visitor") text = t("you_ended");
+    else if (by === "host") text = t("host_ended", { name: st.hostName || t("the_adult") });
+    setText("chat-title", st.hostName ? t("talked_with", { name: st.hostName }) : t("chat_title"));
+    const closed = reason === "closed"; // closing time: no new chat until we open again
+    $("ended-new-chat").hidden = closed;
+    if (closed) showNextOpening("ended-by", t("closed_for_today"));
+    else setText("ended-by", text);
     $("ended-box").hidden = false;
     $("ended-title").focus();
   }
@@ -265,8 +271,8 @@
       return;
     }
     removeOutbox(f.client_id);
-    failed(f.client_id, "Denne meldingen kunne ikke sendes.");
-    setText("chat-error", "En melding kunne ikke sendes. Prøv å skrive den på nytt.");
+    failed(f.client_id, t("message_failed"));
+    setText("chat-error", t("send_failed"));
   }
 
   // -- messages --------------------------------------------------------------------------------
@@ -289,7 +295,7 @@
       hideTyping();
     }
     const mine = f.sender === "visitor";
-    const name = mine ? "Du" : f.host_name || st.hostName || "Den voksne";
+    const name = mine ? t("you") : f.host_name || st.hostName || t("the_adult");
     Lykt.insertBySeq(log, Lykt.messageItem(mine, name, f.text, Lykt.clockTime(f.sent_at)), seq);
     scrollToEnd(st.stick || mine);
   }
@@ -328,7 +334,7 @@
     const text = box.value;
     if (!text.trim() || st.status === "ended") return;
     if (text.length > maxChars) {
-      setText("chat-error", "Meldingen er for lang. Del den gjerne opp i flere.");
+      setText("chat-error", t("too_long"));
       return;
     }
     setText("chat-error", "");
@@ -360,7 +366,7 @@
   });
 
   function showTyping() {
-    setText("typing", (st.hostName || "Den voksne") + " skriver …");
+    setText("typing", t("host_typing", { name: st.hostName || t("the_adult") }));
     clearTimeout(st.typingTimer);
     st.typingTimer = setTimeout(hideTyping, 15000); // in case the "stopped" signal is lost
   }
@@ -374,8 +380,8 @@
   function openConfirm(action) {
     st.confirm = action;
     const leave = action === "leave";
-    setText("confirm-text", leave ? "Vil du gå ut av køen?" : "Vil du avslutte samtalen?");
-    setText("confirm-yes", leave ? "Ja, gå ut av køen" : "Ja, avslutt");
+    setText("confirm-text", leave ? t("confirm_leave") : t("confirm_end"));
+    setText("confirm-yes", leave ? t("confirm_leave_yes") : t("confirm_end_yes"));
     $("confirm-box").hidden = false;
     $("confirm-no").focus();
   }
@@ -394,7 +400,7 @@
   });
   $("confirm-yes").addEventListener("click", () => {
     if (!st.socket || !st.socket.send({ type: "conversation.end" })) {
-      setText("chat-error", "Vi får ikke kontakt akkurat nå. Prøv igjen om litt.");
+      setText("chat-error", t("no_contact"));
       return;
     }
     typing.stop();
@@ -413,7 +419,6 @@
   if (load(KEY.token)) {
     enterChat(); // a reload: pick up the same conversation
   } else {
-    show("start");
-    checkOpen();
+    show("start"); // open or closed: the server wrote which into the page
   }
 })();

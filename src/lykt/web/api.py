@@ -13,14 +13,23 @@ from lykt.errors import Closed, Forbidden, Invalid, LyktError
 from lykt.events import iso
 from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
 from lykt.web.schemas import Login, NewConversation, NewHold
+from lykt.web.strings import next_opening_text
 
 router = APIRouter(prefix="/api")
 
 
 @router.get("/status")
-async def status(services: ServicesDep) -> dict[str, object]:
-    """Open now? With when it closes (open) or opens next (closed), ISO 8601 with offset."""
-    return dict((await opening_status(services.ctx)).as_dict())
+async def status(services: ServicesDep, lang: str | None = None) -> dict[str, object]:
+    """Open now? With when it closes (open) or opens next (closed), ISO 8601 with offset.
+
+    With ``?lang=``, also ``next_opening_text`` when closed: "We open again on Wednesday at
+    3 PM." in that language (the visitor's page shows it after a 409 or at closing time)."""
+    current = await opening_status(services.ctx)
+    body: dict[str, object] = dict(current.as_dict())
+    if lang is not None and not current.open:
+        language = services.renderer.languages.pick(lang)
+        body["next_opening_text"] = next_opening_text(current, services.ctx.clock.now(), language)
+    return body
 
 
 @router.post("/conversations", status_code=201)

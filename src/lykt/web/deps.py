@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.templating import Jinja2Templates
 
 from lykt.actions.context import Context
 from lykt.actions.staff import staff_for_session
 from lykt.models import Staff
 from lykt.realtime import Hub
 from lykt.settings import Settings
+from lykt.web.render import Renderer
 
 STAFF_COOKIE = "lykt_staff"
 
@@ -22,7 +22,7 @@ class Services:
     settings: Settings
     ctx: Context
     hub: Hub
-    templates: Jinja2Templates
+    renderer: Renderer
 
 
 def get_services(request: Request) -> Services:

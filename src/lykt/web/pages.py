@@ -1,34 +1,80 @@
-"""HTML pages. Every text a visitor reads is ours, in plain words."""
+"""HTML pages. Every text a visitor reads is ours, in plain words, in their language.
+
+Every number and fact on the pages (opening hours, when we open next, how long a
+conversation is kept) comes from the running configuration, never from the text."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 
+from lykt.actions.hours import current_schedule, opening_status
+from lykt.actions.staff import shown_host_photo, shown_hosts
+from lykt.errors import NotFound
 from lykt.web.deps import ServicesDep
+from lykt.web.strings import hours_text, next_opening_text, open_until_text
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-async def visitor_page(request: Request, services: ServicesDep) -> HTMLResponse:
-    return services.templates.TemplateResponse(
+async def visitor_page(request: Request, services: ServicesDep) -> Response:
+    language = services.renderer.language(request)
+    status = await opening_status(services.ctx)
+    schedule = await current_schedule(services.ctx)
+    return services.renderer.render(
         request,
         "visitor.html",
         {
             "max_message_chars": services.settings.max_message_chars,
             "heartbeat_interval_s": services.settings.heartbeat_interval_s,
+            "is_open": status.open,
+            "open_text": open_until_text(status, language) if status.open else "",
+            "next_opening_text": (
+                "" if status.open else next_opening_text(status, services.ctx.clock.now(), language)
+            ),
+            "hours_text": hours_text(schedule, language),
         },
+        language=language,
     )
 
 
+@router.get("/hvem-svarer", response_class=HTMLResponse)
+async def who_answers_page(request: Request, services: ServicesDep) -> Response:
+    return services.renderer.render(request, "who.html", {"hosts": await shown_hosts(services.ctx)})
+
+
+@router.get("/personvern", response_class=HTMLResponse)
+async def privacy_page(request: Request, services: ServicesDep) -> Response:
+    return services.renderer.render(
+        request, "privacy.html", {"retention_hours": services.ctx.rules.retention_hours}
+    )
+
+
+@router.get("/avvergingsplikt", response_class=HTMLResponse)
+async def duty_page(request: Request, services: ServicesDep) -> Response:
+    return services.renderer.render(request, "duty.html")
+
+
+@router.get("/hosts/{staff_id}/photo")
+async def host_photo(staff_id: int, services: ServicesDep) -> Response:
+    """A shown host's photo; 404 for anyone not shown (or without a photo)."""
+    try:
+        content_type, data = await shown_host_photo(services.ctx, staff_id)
+    except NotFound:
+        return JSONResponse({"error": "not_found"}, status_code=404)
+    return Response(data, media_type=content_type)
+
+
 @router.get("/staff", response_class=HTMLResponse)
-async def staff_page(request: Request, services: ServicesDep) -> HTMLResponse:
-    return services.templates.TemplateResponse(
+async def staff_page(request: Request, services: ServicesDep) -> Response:
+    # The hosts' console stays in bokmål for now, whatever ?lang= says.
+    return services.renderer.render(
         request,
         "staff.html",
         {
             "max_message_chars": services.settings.max_message_chars,
             "heartbeat_interval_s": services.settings.heartbeat_interval_s,
         },
+        language=services.renderer.languages.get(services.renderer.languages.default),
     )
