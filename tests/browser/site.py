@@ -1,0 +1,104 @@
+"""The visitor's pages and languages the browser tests walk through: extend the lists here and
+every accessibility, keyboard and page-weight test picks the new entries up.
+
+* ``VISITOR_PAGES``: every public page a visitor can open, in every language. The
+  accessibility test checks each as it loads; the page-weight test loads each on its own.
+* ``CHAT_LANGUAGES``: the languages the chat itself is driven in (start, pre-chat form,
+  queue, chat, ended, gone, closed). Each needs the words a visitor sees on the controls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a visitor reads on the chat's controls, in one language (accessible names)."""
+
+    start: str  # the start page's button
+    prechat_heading: str
+    age: str  # the age field's label
+    about_self: str  # the "it is about me" radio button
+    go_on: str  # submits the pre-chat form
+    queue_heading: str
+    first_in_queue: str  # the queue position when nobody is ahead
+    talking_with: str  # heading once a host has joined; {name} is the host's name
+    transcript: str  # the message log's name
+    message_box: str  # the composer's label
+    end_chat: str  # the button that asks to end the chat
+    confirm_end: str  # the button that confirms it
+    ended_heading: str
+    ended_by_visitor: str
+    gone_heading: str
+    closed: str  # the start page's notice when the chat is closed
+    new_chat: str
+
+
+NB = Words(
+    start="Start chatten",
+    prechat_heading="Før vi begynner",
+    age="Alder",
+    about_self="Meg selv",
+    go_on="Gå videre",
+    queue_heading="Snart din tur",
+    first_in_queue="Du er nummer 1 i køen",
+    talking_with="Du snakker med {name}",
+    transcript="Meldinger i samtalen",
+    message_box="Skriv en melding",
+    end_chat="Avslutt samtalen",
+    confirm_end="Ja, avslutt",
+    ended_heading="Samtalen er avsluttet",
+    ended_by_visitor="Du avsluttet samtalen.",
+    gone_heading="Samtalen finnes ikke lenger",
+    closed="Chatten er stengt akkurat nå.",
+    new_chat="Start en ny chat",
+)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # as in <html lang>
+    query: str  # what selects it in a page's address ("" for the default)
+    words: Words
+
+    @property
+    def chat_path(self) -> str:
+        """Where the chat starts in this language."""
+        return "/" + self.query
+
+    def __str__(self) -> str:
+        return self.code
+
+
+#: Languages the whole chat is driven in. TO EXTEND when English lands (``?lang=en``):
+#: ``Language("en", "?lang=en", EN)`` with ``EN = Words(start="…", …)`` as the page says.
+CHAT_LANGUAGES: list[Language] = [
+    Language("nb", "", NB),
+]
+
+
+@dataclass(frozen=True)
+class VisitorPage:
+    """One public page as a visitor opens it."""
+
+    path: str  # with the query that picks the language, e.g. "/personvern?lang=en"
+    lang: str  # the <html lang> it must declare
+    start: str | None = None  # the chat's start button, on pages that have one
+
+    def __str__(self) -> str:
+        return self.path
+
+
+#: Every public page, in every language. TO EXTEND when the new pages and English land
+#: (they are being written on another branch); uncomment and adjust the texts:
+VISITOR_PAGES: list[VisitorPage] = [
+    VisitorPage("/", "nb", start=NB.start),
+    # VisitorPage("/hvem-svarer", "nb"),
+    # VisitorPage("/personvern", "nb"),
+    # VisitorPage("/avvergingsplikt", "nb"),
+    # VisitorPage("/?lang=en", "en", start="Start the chat"),
+    # VisitorPage("/hvem-svarer?lang=en", "en"),
+    # VisitorPage("/personvern?lang=en", "en"),
+    # VisitorPage("/avvergingsplikt?lang=en", "en"),
+]
