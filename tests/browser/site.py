@@ -84,7 +84,7 @@ class VisitorPage:
 
     path: str  # with the query that picks the language, e.g. "/personvern?lang=en"
     lang: str  # the <html lang> it must declare
-    start: str | None = None  # the chat's start button, on pages that have one
+    chat: Words | None = None  # on pages where the chat starts: the words on its controls
 
     def __str__(self) -> str:
         return self.path
@@ -93,11 +93,11 @@ class VisitorPage:
 #: Every public page, in every language. TO EXTEND when the new pages and English land
 #: (they are being written on another branch); uncomment and adjust the texts:
 VISITOR_PAGES: list[VisitorPage] = [
-    VisitorPage("/", "nb", start=NB.start),
+    VisitorPage("/", "nb", chat=NB),
     # VisitorPage("/hvem-svarer", "nb"),
     # VisitorPage("/personvern", "nb"),
     # VisitorPage("/avvergingsplikt", "nb"),
-    # VisitorPage("/?lang=en", "en", start="Start the chat"),
+    # VisitorPage("/?lang=en", "en", chat=EN),
     # VisitorPage("/hvem-svarer?lang=en", "en"),
     # VisitorPage("/personvern?lang=en", "en"),
     # VisitorPage("/avvergingsplikt?lang=en", "en"),

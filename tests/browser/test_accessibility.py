@@ -129,8 +129,8 @@ def test_every_visitor_page_as_it_loads(
     axe_page.goto(server.base_url + visitor_page.path)
     expect(axe_page.locator("html")).to_have_attribute("lang", visitor_page.lang)
     expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
-    if visitor_page.start:
-        expect(axe_page.get_by_role("button", name=visitor_page.start)).to_be_visible()
+    if visitor_page.chat:
+        expect(axe_page.get_by_role("button", name=visitor_page.chat.start)).to_be_visible()
     axe.check(axe_page, f"{visitor_page.path} as it loads")
     axe.assert_none()
 
