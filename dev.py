@@ -5,13 +5,16 @@
     python3 dev.py test    # lint, type-check, check the layers, run every test
 
 Both create ./.venv and install the project into it when needed (again whenever
-pyproject.toml changes). Anything after the command is passed on (to `lykt serve` or pytest).
+pyproject.toml changes). `test` also installs the browser tests' JavaScript (axe-core, pinned
+in tests/browser/package-lock.json) with npm when npm is there. Anything after the command is
+passed on (to `lykt serve` or pytest).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -22,11 +25,13 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".lykt-installed"
+BROWSER_TESTS = ROOT / "tests" / "browser"
+AXE = BROWSER_TESTS / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+def run(*cmd: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True, env=env)
+    subprocess.run([str(c) for c in cmd], cwd=cwd or ROOT, check=True, env=env)
 
 
 def ensure_env() -> None:
@@ -43,6 +48,26 @@ def ensure_env() -> None:
     STAMP.write_text(wanted)
 
 
+def ensure_test_js() -> None:
+    """axe-core for the accessibility tests, exactly as package-lock.json pins it. Installed
+    again when the lock file is newer than what is installed. Without npm the tests that need
+    it are skipped (or fail when LYKT_REQUIRE_BROWSER=1)."""
+    lock = BROWSER_TESTS / "package-lock.json"
+    if AXE.exists() and AXE.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print(
+            "note: npm is not on the PATH, so axe-core is not installed (or out of date) and "
+            "the accessibility tests will be skipped (install Node.js and npm, then run "
+            "`python3 dev.py test` again)",
+            flush=True,
+        )
+        return
+    run(npm, "ci", "--no-audit", "--no-fund", cwd=BROWSER_TESTS)
+    AXE.touch()  # npm may keep the package's own file times; mark when it was installed
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("serve", "test"):
         print(__doc__)
@@ -54,6 +79,7 @@ def main(argv: list[str]) -> int:
         if command == "serve":
             run(PY, "-m", "lykt", "serve", *rest, env=env)
             return 0
+        ensure_test_js()
         run(PY, "-m", "ruff", "check", "src", "tests", "bench", "dev.py")
         run(PY, "-m", "ruff", "format", "--check", "src", "tests", "bench", "dev.py")
         run(PY, "-m", "mypy")

@@ -1,188 +1,35 @@
 """The chat in a real browser: a visitor and a host, each in their own browser context, talk
 through the real server process. Every check is something a person would see on the screen.
 
-Needs Debian's chromium at /usr/bin/chromium (never ``playwright install``). Without it the
-tests are skipped, or fail when LYKT_REQUIRE_BROWSER=1.
+The browser, the server and the pages come from conftest.py; what the people do, from
+people.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Page,
-    Route,
-    WebSocketRoute,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import HOST_NAME
+from tests.browser.people import (
+    claim_the_visitor,
+    host_box,
+    host_log,
+    log_in,
+    send,
+    start_chat,
+    texts,
+    visitor_box,
+    visitor_log,
+)
 from tests.serverproc import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-HOST_EMAIL = "kari@example.org"
-HOST_NAME = "Kari"
-TIMEOUT_MS = 15_000
 XSS = "<img src=x onerror=alert(1)>"
-
-expect.set_options(timeout=TIMEOUT_MS)
-
-
-# -- fixtures ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("LYKT_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path / "data").start()
-    try:
-        proc.add_staff(HOST_EMAIL, HOST_NAME)
-        yield proc
-    finally:
-        proc.stop()
-
-
-class PageProblems:
-    """Script errors, CSP violations and dialogs (an executed alert) seen on a page."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def watch(self, page: Page) -> None:
-        page.on("pageerror", lambda error: self.items.append(f"page error: {error}"))
-        page.on("console", self._console)
-        page.on("dialog", self._dialog)
-
-    def _console(self, message: Any) -> None:
-        if "Content Security Policy" in message.text or message.type == "warning":
-            self.items.append(f"console {message.type}: {message.text}")
-
-    def _dialog(self, dialog: Any) -> None:
-        self.items.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-
-@pytest.fixture
-def problems() -> Iterator[PageProblems]:
-    found = PageProblems()
-    yield found
-    assert found.items == []
-
-
-def _context(browser: Browser, width: int) -> BrowserContext:
-    context = browser.new_context(viewport={"width": width, "height": 800}, locale="nb-NO")
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
-@pytest.fixture
-def visitor(browser: Browser, problems: PageProblems) -> Iterator[Page]:
-    context = _context(browser, 360)
-    page = context.new_page()
-    problems.watch(page)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def host(browser: Browser, problems: PageProblems) -> Iterator[Page]:
-    context = _context(browser, 1280)
-    page = context.new_page()
-    problems.watch(page)
-    yield page
-    context.close()
-
-
-# -- what the people do ----------------------------------------------------------------------
-def start_chat(visitor: Page, base_url: str, age: str = "12") -> None:
-    visitor.goto(base_url + "/")
-    visitor.get_by_role("button", name="Start chatten").click()
-    visitor.get_by_label("Alder").fill(age)
-    visitor.get_by_label("Meg selv").check()
-    visitor.get_by_role("button", name="Gå videre").click()
-    expect(visitor.get_by_role("heading", name="Snart din tur")).to_be_visible()
-    expect(visitor.get_by_text("Du er nummer 1 i køen")).to_be_visible()
-
-
-def log_in(host: Page, base_url: str) -> None:
-    host.goto(base_url + "/staff")
-    host.get_by_label("E-post").fill(HOST_EMAIL)
-    host.get_by_label("Passord").fill(PASSWORD)
-    host.get_by_role("button", name="Logg inn").click()
-    expect(host.get_by_text("Tilkoblet")).to_be_visible()
-
-
-def claim_the_visitor(host: Page, visitor: Page) -> None:
-    entries = host.locator("#queue-list").get_by_role("listitem")
-    expect(entries).to_have_count(1)
-    expect(entries).to_contain_text("Under 13 år, gjelder seg selv")
-    expect(entries).to_contain_text(re.compile(r"venter \d+:\d\d"))
-    entries.get_by_role("button", name=re.compile("^Ta samtalen")).click()
-    expect(host.get_by_role("heading", name="12 år, gjelder seg selv")).to_be_visible()
-    expect(host.get_by_text("Besøkende er på nett")).to_be_visible()
-    expect(entries).to_have_count(0)
-    expect(visitor.get_by_role("heading", name=f"Du snakker med {HOST_NAME}")).to_be_visible()
-
-
-def visitor_log(visitor: Page) -> Any:
-    return visitor.get_by_role("log", name="Meldinger i samtalen")
-
-
-def host_log(host: Page) -> Any:
-    return host.get_by_role("tabpanel").get_by_role("log")
-
-
-def visitor_box(visitor: Page) -> Any:
-    return visitor.get_by_role("textbox", name="Skriv en melding")
-
-
-def host_box(host: Page) -> Any:
-    return host.get_by_role("textbox", name="Melding til besøkende")
-
-
-def send(box: Any, log: Any, text: str) -> None:
-    """Type a message and press Enter; it is stored (no longer pending) and focus stays."""
-    box.fill(text)
-    box.press("Enter")
-    expect(box).to_have_value("")
-    expect(box).to_be_focused()
-    expect(log.locator("li.msg .text").filter(has_text=text).last).to_be_visible()
-    expect(log.locator("li.pending")).to_have_count(0)
-
-
-def texts(log: Any) -> Any:
-    return log.locator("li.msg .text")
 
 
 # -- the scenarios ---------------------------------------------------------------------------

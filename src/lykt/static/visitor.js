@@ -57,7 +57,8 @@
     typingTimer: null,
   };
   const saveOutbox = () => save(KEY.outbox, JSON.stringify(st.outbox));
-  const log = $("transcript");
+  const log = $("transcript"); // the messages, in a scrolling role=log region
+  const scroller = $("transcript-log");
   const box = $("message");
 
   function show(name, focusId) {
@@ -324,10 +325,10 @@
   // Someone reading older messages is not pulled down; someone at the end follows along.
   function scrollToEnd(yes) {
     if (!yes) return;
-    log.scrollTop = log.scrollHeight;
+    scroller.scrollTop = scroller.scrollHeight;
     st.stick = true;
   }
-  log.addEventListener("scroll", () => (st.stick = Lykt.isNearEnd(log)));
+  scroller.addEventListener("scroll", () => (st.stick = Lykt.isNearEnd(scroller)));
   window.addEventListener("resize", () => scrollToEnd(st.stick)); // e.g. the screen keyboard
 
   function sendMessage() {
