@@ -172,7 +172,15 @@ def shared_client(
     data = Path(tmp_path_factory.mktemp("prop")) / "data"
     with database_for(request, db_backend, data) as url:
         app = create_app(
-            Settings(data_dir=data, database_url=url, max_chats_per_host=20, opening_hours="always")
+            Settings(
+                data_dir=data,
+                database_url=url,
+                max_chats_per_host=20,
+                opening_hours="always",
+                source_conversations_burst=10_000,
+                source_messages_burst=100_000,
+                source_logins_burst=100_000,
+            )
         )
         with TestClient(app) as client:
             add_staff(client, "host@example.org", "Host")

@@ -15,18 +15,22 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lykt.actions.context import Context, Rules
+from lykt.actions.context import Context, EscrowVault, Rules
 from lykt.actions.staff import count_staff
 from lykt.bus import Bus, InMemoryBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
 from lykt.i18n import Languages
 from lykt.jobs import Jobs, default_jobs
+from lykt.models import EscrowBase
+from lykt.privacy.escrow import EscrowKey
+from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
 from lykt.web import api, pages, socket
 from lykt.web.deps import Services
 from lykt.web.render import Renderer
+from lykt.web.sources import ClientSource, Limits
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -120,12 +124,15 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": b'{"error":"too_large"}'})
 
 
-def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, bus: Bus | None = None
-) -> FastAPI:
-    settings = settings or Settings()
+def build_context(
+    settings: Settings, *, clock: Clock | None = None, bus: Bus | None = None
+) -> Context:
+    """The databases, bus, clock and rules for the server and every CLI command alike."""
     db = Database(settings.resolved_database_url)
-    ctx = Context(
+    escrow_url = settings.resolved_escrow_url
+    escrow_db = db if escrow_url == db.url else Database(escrow_url)
+    key = EscrowKey.from_base64(settings.escrow_public_key) if settings.escrow_public_key else None
+    return Context(
         db=db,
         bus=bus or InMemoryBus(),
         clock=clock or SystemClock(),
@@ -137,7 +144,28 @@ def create_app(
             retention_hours=settings.retention_hours,
             max_hold_days=settings.max_hold_days,
         ),
+        escrow=EscrowVault(db=escrow_db, key=key),
     )
+
+
+async def open_databases(ctx: Context) -> None:
+    """Migrate the main database and create the escrow's table (its own file on SQLite)."""
+    await ctx.db.migrate()
+    if ctx.escrow is not None:
+        await ctx.escrow.db.create_tables(EscrowBase.metadata)
+
+
+async def close_databases(ctx: Context) -> None:
+    if ctx.escrow is not None and ctx.escrow.db is not ctx.db:
+        await ctx.escrow.db.dispose()
+    await ctx.db.dispose()
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, bus: Bus | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    ctx = build_context(settings, clock=clock, bus=bus)
     hub = Hub(ctx)
     jobs = Jobs(
         ctx,
@@ -145,11 +173,17 @@ def create_app(
         default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
     )
     renderer = Renderer(Languages.load())  # every catalog compiled here, once
-    services = Services(settings=settings, ctx=ctx, hub=hub, renderer=renderer)
+    services = Services(
+        settings=settings,
+        ctx=ctx,
+        hub=hub,
+        renderer=renderer,
+        limits=Limits.from_settings(settings),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await db.migrate()
+        await open_databases(ctx)
         if await count_staff(ctx) == 0:
             log.warning(
                 "No staff accounts yet. Add a host with: "
@@ -165,7 +199,7 @@ def create_app(
             await hub.stop()
             await ctx.stop()
             await ctx.bus.stop()
-            await db.dispose()
+            await close_databases(ctx)
 
     app = FastAPI(title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
@@ -198,4 +232,10 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, embed_origins=settings.frame_ancestors)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Outermost: the address is taken at the door, before anything else can see it.
+    app.add_middleware(
+        ClientSource,
+        resolver=AddressResolver(settings.trusted_proxies, settings.client_address_header),
+        keys=SourceKeys(),
+    )
     return app

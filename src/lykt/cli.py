@@ -6,20 +6,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from lykt.actions import hours
-from lykt.actions.context import Context, Rules
+from lykt.actions.context import Context
+from lykt.actions.escrow import export_records
 from lykt.actions.retention import audit_log, list_holds, purge_expired
 from lykt.actions.staff import ROLES, add_staff, list_staff, set_profile
 from lykt.actions.statistics import statistics
-from lykt.bus import InMemoryBus
-from lykt.clock import SystemClock
-from lykt.db import Database
 from lykt.errors import Invalid, LyktError
+from lykt.privacy.escrow import EscrowError, generate_key_file, open_export, unlock_key_file
 from lykt.schedule import format_weekly
 from lykt.settings import Settings
 
@@ -89,6 +89,28 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("holds", help="the legal holds in force")
     sub.add_parser("audit", help="the audit log (holds, escrow exports)")
 
+    escrow = sub.add_parser("escrow", help="the IP escrow (for the platform operator only)")
+    escrow_sub = escrow.add_subparsers(dest="escrow_command", required=True)
+    keygen = escrow_sub.add_parser(
+        "keygen", help="make a key pair, on the operator's own machine (not the server)"
+    )
+    keygen.add_argument("--out", type=Path, required=True, help="the private key file to write")
+    keygen.add_argument("--passphrase-stdin", action="store_true")
+    export = escrow_sub.add_parser(
+        "export", help="write a conversation's sealed records to a file (audited)"
+    )
+    export.add_argument("--conversation", required=True, help="the conversation id")
+    export.add_argument("--case-ref", required=True, help="the police case reference")
+    export.add_argument("--out", type=Path, required=True)
+    opener = escrow_sub.add_parser(
+        "open", help="decrypt an export offline, with the operator's private key"
+    )
+    opener.add_argument("file", type=Path)
+    opener.add_argument(
+        "--private-key", type=Path, action="append", required=True, help="may be repeated"
+    )
+    opener.add_argument("--passphrase-stdin", action="store_true")
+
     db = sub.add_parser("db", help="the database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply every migration")
@@ -96,13 +118,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_context(settings: Settings, work: Callable[[Context], Awaitable[None]]) -> None:
-    db = Database(settings.resolved_database_url)
-    rules = Rules(retention_hours=settings.retention_hours, max_hold_days=settings.max_hold_days)
+    from lykt.app import build_context, close_databases, open_databases
+
+    ctx = build_context(settings)
     try:
-        await db.migrate()
-        await work(Context(db=db, bus=InMemoryBus(), clock=SystemClock(), rules=rules))
+        await open_databases(ctx)
+        await work(ctx)
     finally:
-        await db.dispose()
+        await close_databases(ctx)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
@@ -148,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_with_context(settings, _noop))
             print("database is up to date")
             return 0
+        if args.command == "escrow":
+            return _escrow(settings, args)
         if args.command in ("purge", "stats", "holds", "audit"):
             asyncio.run(_with_context(settings, lambda ctx: _privacy(ctx, args)))
             return 0
@@ -180,6 +205,59 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _noop(ctx: Context) -> None:
     return None
+
+
+def _passphrase(from_stdin: bool, *, twice: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    passphrase = getpass.getpass("Passphrase: ")
+    if twice and getpass.getpass("Again: ") != passphrase:
+        raise Invalid("the passphrases differ")
+    return passphrase
+
+
+def _escrow(settings: Settings, args: argparse.Namespace) -> int:
+    if args.escrow_command == "keygen":
+        if args.out.exists():
+            raise Invalid(f"{args.out} exists already; a key file is never overwritten")
+        try:
+            content, public_key, key_id = generate_key_file(
+                _passphrase(args.passphrase_stdin, twice=True)
+            )
+        except EscrowError as exc:
+            raise Invalid(str(exc)) from exc
+        args.out.touch(mode=0o600)
+        args.out.write_text(json.dumps(content, indent=2) + "\n")
+        print(f"private key written to {args.out} (key id {key_id}); keep it offline")
+        print("configure the server with:")
+        print(f"LYKT_ESCROW_PUBLIC_KEY={public_key}")
+        return 0
+    if args.escrow_command == "export":
+
+        async def work(ctx: Context) -> None:
+            export = await export_records(ctx, args.conversation, args.case_ref)
+            args.out.write_text(json.dumps(export, indent=2) + "\n")
+            count = len(export["records"])
+            print(f"{count} sealed record(s) written to {args.out}; the export is audited")
+
+        asyncio.run(_with_context(settings, work))
+        return 0
+    passphrase = _passphrase(args.passphrase_stdin, twice=False)
+    try:
+        keys = dict(
+            unlock_key_file(json.loads(path.read_text()), passphrase) for path in args.private_key
+        )
+        records = open_export(json.loads(args.file.read_text()), keys)
+    except (EscrowError, json.JSONDecodeError, KeyError) as exc:
+        raise Invalid(f"cannot open the export: {exc}") from exc
+    for record in records:
+        moment = datetime.fromtimestamp(record["utc_ms"] / 1000, UTC)
+        print(
+            f"{record['ip']}\tport {record['port']}\t"
+            f"{moment.isoformat(timespec='milliseconds')}\t"
+            f"conversation {record['conversation_id']}\tkey {record['key_id']}"
+        )
+    return 0
 
 
 async def _privacy(ctx: Context, args: argparse.Namespace) -> None:

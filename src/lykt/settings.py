@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lykt.privacy.escrow import EscrowKey
 
 
 class Settings(BaseSettings):
@@ -45,6 +48,42 @@ class Settings(BaseSettings):
     # Secure cookies need HTTPS; off only for local development over plain HTTP.
     secure_cookies: bool = False
 
+    # Behind a reverse proxy: its addresses (or networks), and the header in which it passes
+    # the client's address and port ("203.0.113.77:51234"). Believed from these only.
+    trusted_proxies: tuple[str, ...] = ()
+    # Per source (a keyed hash of the address): new chats at once and per hour, messages at
+    # once and per second. A school class behind one address fits well within them.
+    source_conversations_burst: int = Field(default=10, ge=1)
+    source_conversations_per_hour: float = Field(default=30, gt=0)
+    source_messages_burst: int = Field(default=60, ge=1)
+    source_messages_per_s: float = Field(default=3, gt=0)
+    source_logins_burst: int = Field(default=10, ge=1)
+    source_logins_per_min: float = Field(default=10, gt=0)
+    client_address_header: str = "X-Lykt-Client"
+    # The IP escrow: the operator's public key (base64, from ``lykt escrow keygen``). Empty:
+    # nothing about a visitor's address is kept at all.
+    escrow_public_key: str = ""
+    # Where sealed records live. Empty: ``escrow.db`` in ``data_dir`` (SQLite), or the main
+    # database (PostgreSQL), in a table of its own.
+    escrow_database_url: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{proxy!r} is not an IP address or network") from exc
+        return proxies
+
+    @field_validator("escrow_public_key")
+    @classmethod
+    def _public_key(cls, key: str) -> str:
+        if key:
+            EscrowKey.from_base64(key)  # raises with a clear message
+        return key
+
     @field_validator("frame_ancestors")
     @classmethod
     def _exact_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,6 +109,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'lykt.db').resolve()}"
+
+    @property
+    def resolved_escrow_url(self) -> str:
+        if self.escrow_database_url:
+            return self.escrow_database_url
+        if self.is_sqlite:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'escrow.db').resolve()}"
+        return self.resolved_database_url
 
     @property
     def is_sqlite(self) -> bool:

@@ -29,7 +29,7 @@ KEY_FILE_FORMAT = "lykt-escrow-private-key-1"
 EXPORT_FORMAT = "lykt-escrow-export-1"
 
 
-class EscrowError(Exception):
+class EscrowError(ValueError):
     """A key or an export that cannot be used, with a message an operator understands."""
 
 

@@ -11,8 +11,10 @@ from lykt.actions.retention import HOLD_ROLES, list_holds, place_hold, release_h
 from lykt.actions.staff import log_in, log_out
 from lykt.errors import Closed, Forbidden, Invalid, LyktError
 from lykt.events import iso
+from lykt.privacy.sources import SourceLimiter
 from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
 from lykt.web.schemas import Login, NewConversation, NewHold
+from lykt.web.sources import source_of
 from lykt.web.strings import next_opening_text
 
 router = APIRouter(prefix="/api")
@@ -33,7 +35,12 @@ async def status(services: ServicesDep, lang: str | None = None) -> dict[str, ob
 
 
 @router.post("/conversations", status_code=201)
-async def create_conversation(body: NewConversation, services: ServicesDep) -> JSONResponse:
+async def create_conversation(
+    body: NewConversation, request: Request, services: ServicesDep
+) -> JSONResponse:
+    limited = _rate_limited(services.limits.conversations, request)
+    if limited is not None:
+        return limited
     try:
         conversation, token = await open_conversation(services.ctx, body.age, body.about)
     except Invalid as exc:
@@ -49,7 +56,10 @@ async def create_conversation(body: NewConversation, services: ServicesDep) -> J
 
 
 @router.post("/staff/login")
-async def staff_login(body: Login, services: ServicesDep) -> JSONResponse:
+async def staff_login(body: Login, request: Request, services: ServicesDep) -> JSONResponse:
+    limited = _rate_limited(services.limits.logins, request)
+    if limited is not None:
+        return limited
     try:
         staff, token = await log_in(services.ctx, body.email, body.password)
     except Forbidden as exc:
@@ -129,3 +139,21 @@ _STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409, 
 
 def _error(exc: LyktError) -> JSONResponse:
     return JSONResponse({"error": exc.code, "message": exc.message}, _STATUS.get(exc.code, 400))
+
+
+def _rate_limited(limiter: SourceLimiter, request: Request) -> JSONResponse | None:
+    """429 with a clear message when this source (a keyed hash of its address) has done this
+    too often; None when it may go on."""
+    source = source_of(request.scope)
+    if limiter.take(source):
+        return None
+    wait = limiter.retry_after_s(source)
+    return JSONResponse(
+        {
+            "error": "rate_limited",
+            "message": "too many at once; try again soon",
+            "retry_after": wait,
+        },
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )

@@ -13,6 +13,7 @@ from lykt.models import Staff
 from lykt.realtime import Hub
 from lykt.settings import Settings
 from lykt.web.render import Renderer
+from lykt.web.sources import Limits
 
 STAFF_COOKIE = "lykt_staff"
 
@@ -23,6 +24,7 @@ class Services:
     ctx: Context
     hub: Hub
     renderer: Renderer
+    limits: Limits
 
 
 def get_services(request: Request) -> Services:

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from lykt.actions import conversations as conv_actions
 from lykt.actions.conversations import ConversationView
+from lykt.actions.escrow import record_connection
 from lykt.actions.hours import opening_status
 from lykt.actions.live import set_typing, set_visitor_presence
 from lykt.actions.messages import post_message
@@ -31,6 +32,7 @@ from lykt.models import Conversation, Message, Staff
 from lykt.realtime import CLOSE_UNAUTHORIZED, Connection, encode, queue_frame
 from lykt.web import schemas
 from lykt.web.deps import STAFF_COOKIE, Services
+from lykt.web.sources import source_of, take_address
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -188,6 +190,13 @@ async def visitor_socket(ws: WebSocket) -> None:
         await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
         return
 
+    # The escrow: the address and port this connection comes from, sealed to the operator's
+    # key (or nothing at all without one), then gone from the request.
+    try:
+        await record_connection(ctx, conversation.id, take_address(ws.scope))
+    except Exception:
+        log.exception("could not seal a connection's address for the escrow")
+    source = source_of(ws.scope)
     conn = _new_connection(ws, "visitor", services, conversation_id=conversation.id)
     hub = services.hub
     conn.waiting = conversation.status == "waiting"
@@ -204,7 +213,7 @@ async def visitor_socket(ws: WebSocket) -> None:
         async def handle(frame: BaseModel) -> None:
             match frame:
                 case schemas.VisitorMessageSend(client_id=client_id, text=text):
-                    if not message_bucket.take():
+                    if not message_bucket.take() or not services.limits.messages.take(source):
                         conn.send_frame(
                             _error("rate_limited", "slow down a little", client_id=client_id)
                         )
