@@ -172,7 +172,8 @@ def create_app(
         settings.jobs_interval_s,
         default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
     )
-    renderer = Renderer(Languages.load())  # every catalog compiled here, once
+    # Every catalog is compiled here, once.
+    renderer = Renderer(Languages.load(), site={"quick_exit_url": settings.quick_exit_url})
     services = Services(
         settings=settings,
         ctx=ctx,

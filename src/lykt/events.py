@@ -32,7 +32,7 @@ def ended_by(reason: str | None) -> str | None:
     """Who ended a conversation, from its end reason."""
     if reason is None:
         return None
-    if reason == "left_queue":
+    if reason in ("left_queue", "quick_exit"):
         return "visitor"
     return reason.removeprefix("ended_by_")
 

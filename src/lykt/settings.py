@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Secure cookies need HTTPS; off only for local development over plain HTTP.
     secure_cookies: bool = False
 
+    # Where "Rask utgang" (quick exit) takes the visitor: a neutral site, shown in place of
+    # the chat so that Back does not lead to it.
+    quick_exit_url: str = "https://www.yr.no/"
     # Behind a reverse proxy: its addresses (or networks), and the header in which it passes
     # the client's address and port ("203.0.113.77:51234"). Believed from these only.
     trusted_proxies: tuple[str, ...] = ()
@@ -66,6 +69,14 @@ class Settings(BaseSettings):
     # Where sealed records live. Empty: ``escrow.db`` in ``data_dir`` (SQLite), or the main
     # database (PostgreSQL), in a table of its own.
     escrow_database_url: str = ""
+
+    @field_validator("quick_exit_url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"{url!r} is not a web address like https://www.yr.no/")
+        return url
 
     @field_validator("trusted_proxies")
     @classmethod

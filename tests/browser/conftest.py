@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.browser.website import Website
 from tests.serverproc import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,6 +67,17 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def website(tmp_path: Path) -> Iterator[Website]:
+    """Another site on another origin (a helpline's own, or the quick exit's neutral one)."""
+    site = Website(tmp_path / "site")
+    try:
+        yield site
+    finally:
+        site.httpd.shutdown()
+        site.httpd.server_close()
 
 
 @pytest.fixture

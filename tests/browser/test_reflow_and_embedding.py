@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,7 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import NewPage, PageProblems
 from tests.browser.people import join_queue
 from tests.browser.site import NB, VISITOR_PAGES, VisitorPage
-from tests.serverproc import ServerProcess, free_port
+from tests.browser.website import Website
+from tests.serverproc import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -40,48 +38,6 @@ def test_every_page_reflows_at_320_px_with_text_at_200_percent(
         join_queue(page, visitor_page.chat)
         expect(page.get_by_role("textbox", name=visitor_page.chat.message_box)).to_be_visible()
         assert page.evaluate(NO_SIDEWAYS_SCROLL), "the chat scrolls sideways at 200 %"
-
-
-class Website:
-    """A helpline's own website on another origin (another port) with the one-line snippet."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.port = free_port()
-        root.mkdir(parents=True, exist_ok=True)
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, directory=str(root), **kwargs)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def embed(self, chat_url: str) -> str:
-        """A page with the snippet; returns its address."""
-        (self.root / "index.html").write_text(
-            "<!doctype html><html lang=nb><head><meta charset=utf-8><title>Hjelpetelefonen"
-            f'</title></head><body><h1>Velkommen</h1><script src="{chat_url}/static/embed.js"'
-            " async></script></body></html>"
-        )
-        return self.origin + "/index.html"
-
-
-@pytest.fixture
-def website(tmp_path: Path) -> Iterator[Website]:
-    site = Website(tmp_path / "site")
-    try:
-        yield site
-    finally:
-        site.httpd.shutdown()
-        site.httpd.server_close()
 
 
 @pytest.fixture

@@ -127,9 +127,12 @@ async def claim_conversation(
     return conversation
 
 
-async def end_conversation(ctx: Context, conversation: Conversation, by: str) -> bool:
-    """End a conversation. A visitor who ends it while still waiting has left the queue.
-    Returns False if it had already ended (ending twice is harmless)."""
+async def end_conversation(
+    ctx: Context, conversation: Conversation, by: str, *, quick_exit: bool = False
+) -> bool:
+    """End a conversation. A visitor who ends it while still waiting has left the queue; one
+    who used the quick exit left in a hurry (the host is told so). Returns False if it had
+    already ended (ending twice is harmless)."""
     now = ctx.clock.now()
     async with ctx.transaction() as tx:
         # Locked, so a claim at the same moment (on PostgreSQL) cannot change the status
@@ -138,7 +141,12 @@ async def end_conversation(ctx: Context, conversation: Conversation, by: str) ->
         if current is None:
             raise NotFound()
         was_waiting = current.status == "waiting"
-        reason = "left_queue" if (by == "visitor" and was_waiting) else f"ended_by_{by}"
+        if quick_exit and by == "visitor":
+            reason = "quick_exit"
+        elif by == "visitor" and was_waiting:
+            reason = "left_queue"
+        else:
+            reason = f"ended_by_{by}"
         changed = await conversations_store.mark_ended(tx.session, conversation.id, reason, now)
         if changed:
             tz = (await current_schedule(ctx)).tz

@@ -127,7 +127,7 @@
     } else if (f.type === "message.ack") onAck(c, f);
     else if (f.type === "typing") f.typing && c.status !== "ended" ? showTyping(c) : hideTyping(c);
     else if (f.type === "visitor.presence") setPresence(c, f.online);
-    else if (f.type === "conversation.ended") markEnded(c, f.by);
+    else if (f.type === "conversation.ended") markEnded(c, f.reason === "quick_exit" ? "quick_exit" : f.by);
   }
 
   function onWelcome(f) {
@@ -406,8 +406,12 @@
     el.panel.classList.add("is-ended");
     el.tab.classList.add("is-ended");
     Object.keys(c.pending).forEach((id) => failed(c, id, "Ikke sendt: samtalen var avsluttet."));
-    const who = { host: " av deg", visitor: " av besøkende", system: " automatisk" }[by] || "";
-    setText(el.endedText, `Samtalen er avsluttet${who}.`);
+    if (by === "quick_exit") {
+      setText(el.endedText, "Besøkende gikk raskt ut av chatten (Rask utgang). Samtalen er avsluttet.");
+    } else {
+      const who = { host: " av deg", visitor: " av besøkende", system: " automatisk" }[by] || "";
+      setText(el.endedText, `Samtalen er avsluttet${who}.`);
+    }
     el.ended.hidden = false;
     renderChatHead(c);
     renderChatsMeta();

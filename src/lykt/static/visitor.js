@@ -18,6 +18,7 @@
     }
   };
   const save = (key, value) => {
+    if (document.documentElement.dataset.leaving) return; // quick exit: keep nothing
     try {
       sessionStorage.setItem(key, value);
     } catch (e) {

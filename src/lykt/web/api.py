@@ -5,15 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from lykt.actions.conversations import open_conversation
+from lykt.actions.conversations import (
+    access_conversation_by_token,
+    end_conversation,
+    open_conversation,
+)
 from lykt.actions.hours import opening_status
 from lykt.actions.retention import HOLD_ROLES, list_holds, place_hold, release_hold
 from lykt.actions.staff import log_in, log_out
-from lykt.errors import Closed, Forbidden, Invalid, LyktError
+from lykt.errors import Closed, Forbidden, Invalid, LyktError, NotFound
 from lykt.events import iso
 from lykt.privacy.sources import SourceLimiter
 from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
-from lykt.web.schemas import Login, NewConversation, NewHold
+from lykt.web.schemas import Login, NewConversation, NewHold, QuickExit
 from lykt.web.sources import source_of
 from lykt.web.strings import next_opening_text
 
@@ -53,6 +57,18 @@ async def create_conversation(
         status_code=201,
         headers={"Cache-Control": "no-store"},
     )
+
+
+@router.post("/conversations/quick-exit", status_code=204)
+async def quick_exit(body: QuickExit, services: ServicesDep) -> Response:
+    """The visitor pressed "Rask utgang": end the chat (sent as a beacon as the page goes).
+    The same answer whatever the token, so it tells nobody what exists."""
+    try:
+        conversation = await access_conversation_by_token(services.ctx, body.token)
+        await end_conversation(services.ctx, conversation, by="visitor", quick_exit=True)
+    except NotFound:
+        pass
+    return Response(status_code=204)
 
 
 @router.post("/staff/login")

@@ -47,7 +47,14 @@ async def who_answers_page(request: Request, services: ServicesDep) -> Response:
 @router.get("/personvern", response_class=HTMLResponse)
 async def privacy_page(request: Request, services: ServicesDep) -> Response:
     return services.renderer.render(
-        request, "privacy.html", {"retention_hours": services.ctx.rules.retention_hours}
+        request,
+        "privacy.html",
+        {
+            "retention_hours": services.ctx.rules.retention_hours,
+            "max_hold_days": services.ctx.rules.max_hold_days,
+            "escrow_enabled": services.ctx.escrow is not None
+            and services.ctx.escrow.key is not None,
+        },
     )
 
 

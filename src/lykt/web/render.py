@@ -37,7 +37,13 @@ class LanguageLink:
 class Renderer:
     """Renders a template in a request's language."""
 
-    def __init__(self, languages: Languages, directory: Path = TEMPLATES_DIR) -> None:
+    def __init__(
+        self,
+        languages: Languages,
+        directory: Path = TEMPLATES_DIR,
+        site: dict[str, Any] | None = None,
+    ) -> None:
+        """``site``: values every page may use (the quick exit's address, say)."""
         self.languages = languages
         self._templates: dict[str, Jinja2Templates] = {}
         loader = jinja2.FileSystemLoader(directory)
@@ -54,6 +60,7 @@ class Renderer:
             )
             env.globals["language"] = language
             env.globals["js_strings"] = visitor_strings(language)
+            env.globals.update(site or {})
             self._templates[language.code] = Jinja2Templates(env=env)
 
     def language(self, request: Request) -> Language:

@@ -16,6 +16,10 @@ class NewConversation(_Strict):
     about: Literal["self", "friend"]
 
 
+class QuickExit(_Strict):
+    token: StrictStr = Field(max_length=200)
+
+
 class NewHold(_Strict):
     conversation_id: StrictStr = Field(max_length=64)
     reason: StrictStr = Field(max_length=1000)
