@@ -318,10 +318,48 @@
       }
     });
 
+    setupHold(c, q);
     $("tabs").append(tab);
     $("panels").append(panel);
     st.chats.set(id, c);
     return c;
+  }
+
+  /* Every chat shows its id (a host gives it to a supervisor or the operator). Supervisors and
+     admins may keep a conversation past the deletion time when the duty to avert applies. */
+  function setupHold(c, q) {
+    q(".conv-id code").textContent = c.id;
+    const hold = q(".hold");
+    if (!st.me || !["supervisor", "admin"].includes(st.me.role)) return;
+    hold.hidden = false;
+    const form = q(".hold-form");
+    const reason = q(".hold-reason");
+    reason.id = `c-${c.id}-hold`;
+    q(".hold-form label").htmlFor = reason.id;
+    const status = q(".hold-status");
+    const call = (method, url, body) =>
+      fetch(url, {
+        method, cache: "no-store", headers: { "Content-Type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      }).then(async (r) => ({ ok: r.ok, status: r.status, data: r.status === 204 ? {} : await r.json() }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      call("POST", "/api/holds", { conversation_id: c.id, reason: reason.value })
+        .then(({ ok, data }) => {
+          status.textContent = ok
+            ? `Samtalen blir tatt vare på til ${new Date(data.expires_at).toLocaleString("nb-NO")}.`
+            : `Ikke gjort: ${data.message || "prøv igjen"}`;
+        })
+        .catch(() => (status.textContent = "Ingen forbindelse. Prøv igjen."));
+    });
+    q(".hold-release").addEventListener("click", () => {
+      call("DELETE", `/api/holds/${encodeURIComponent(c.id)}`)
+        .then(({ ok, status: code }) => {
+          status.textContent = ok ? "Opphevet: samtalen blir slettet som vanlig."
+            : code === 404 ? "Det var ikke lagt på noe hold." : "Ikke gjort. Prøv igjen.";
+        })
+        .catch(() => (status.textContent = "Ingen forbindelse. Prøv igjen."));
+    });
   }
 
   function removeChat(id) {
