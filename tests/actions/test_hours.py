@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -18,11 +17,10 @@ from lykt.actions.conversations import (
     open_conversation,
 )
 from lykt.actions.staff import add_staff
-from lykt.bus import InMemoryBus
 from lykt.clock import ManualClock
-from lykt.db import Database
 from lykt.errors import Closed, Invalid
 from lykt.events import ClosingSoon, ConversationEnded, Event
+from tests.actions.test_messages import run_with_context
 from tests.conftest import PASSWORD
 
 T = TypeVar("T")
@@ -42,21 +40,14 @@ def run_at(
     *,
     always_open: bool = False,
 ) -> T:
-    async def main() -> T:
-        db = Database(database_url)
-        await db.migrate()
-        bus = InMemoryBus()
-        published: list[Event] = []
-        bus.subscribe(published.append)
-        clock = ManualClock(start)
-        ctx = Context(db=db, bus=bus, clock=clock, rules=Rules(always_open=always_open))
-        try:
-            return await work(ctx, clock, published)
-        finally:
-            await ctx.stop()
-            await db.dispose()
-
-    return asyncio.run(main())
+    """Run ``work`` on a clock that starts at ``start`` and moves only when told."""
+    clock = ManualClock(start)
+    return run_with_context(
+        database_url,
+        lambda ctx, published: work(ctx, clock, published),
+        clock=clock,
+        rules=Rules(always_open=always_open),
+    )
 
 
 def test_a_new_database_has_the_helplines_hours_wednesday_and_friday_15_to_22(

@@ -18,14 +18,25 @@ from lykt.events import Event, MessagePosted
 T = TypeVar("T")
 
 
-def run_with_context(database_url: str, work: Callable[[Context, list[Event]], Awaitable[T]]) -> T:
+def run_with_context(
+    database_url: str,
+    work: Callable[[Context, list[Event]], Awaitable[T]],
+    *,
+    clock: ManualClock | None = None,
+    rules: Rules | None = None,
+) -> T:
+    """Run ``work`` with a fresh context (open around the clock unless ``rules`` say not),
+    and the events it published."""
+
     async def main() -> T:
         db = Database(database_url)
         await db.migrate()
         bus = InMemoryBus()
         published: list[Event] = []
         bus.subscribe(published.append)
-        ctx = Context(db=db, bus=bus, clock=ManualClock(), rules=Rules(always_open=True))
+        ctx = Context(
+            db=db, bus=bus, clock=clock or ManualClock(), rules=rules or Rules(always_open=True)
+        )
         try:
             return await work(ctx, published)
         finally:
