@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -20,8 +21,13 @@ from lykt.store import staff as staff_store
 ROLES = ("host", "supervisor", "admin")
 MIN_PASSWORD_CHARS = 10
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the email is unknown, so a wrong email takes as long as a wrong password.
+    Made at the first such login, not at import (hashing takes a good part of a second)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _session_hash(token: str) -> str:
@@ -74,7 +80,7 @@ async def log_in(ctx: Context, email: str, password: str) -> tuple[Staff, str]:
     if storable(email):  # else no such staff member (and no query the database refuses)
         async with ctx.db.read() as session:
             staff = await staff_store.get_by_email(session, email)
-    ok = await asyncio.to_thread(_verify, staff.password_hash if staff else _DUMMY_HASH, password)
+    ok = await asyncio.to_thread(_verify, staff.password_hash if staff else _dummy_hash(), password)
     if staff is None or not ok or not staff.active:
         raise Forbidden("wrong email or password")
     token = secrets.token_urlsafe(32)
