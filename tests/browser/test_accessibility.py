@@ -22,6 +22,7 @@ from tests.browser.people import (
     host_log,
     log_in,
     send,
+    start_chat,
     texts,
     visitor_box,
     visitor_log,
@@ -233,4 +234,20 @@ def test_a_conversation_that_is_gone(
     expect(axe_page.get_by_role("heading", name=lang.words.gone_heading)).to_be_visible()
     expect(axe_page.get_by_role("button", name=lang.words.new_chat)).to_be_visible()
     axe.check(axe_page, "conversation gone")
+    axe.assert_none()
+
+
+def test_the_staff_console_login_and_a_chat(
+    server: ServerProcess, new_page: NewPage, visitor: Page, axe: Axe
+) -> None:
+    """The hosts' workplace is held to the same standard (bokmål only for now)."""
+    host = new_page(1280, bypass_csp=True)  # only so axe can be injected (see axe_page)
+    host.goto(server.base_url + "/staff")
+    expect(host.get_by_role("heading", name="Logg inn")).to_be_visible()
+    axe.check(host, "staff: login")
+    start_chat(visitor, server.base_url)
+    log_in(host, server.base_url)
+    claim_the_visitor(host, visitor)
+    send(host_box(host), host_log(host), "Hei! Jeg er her.")
+    axe.check(host, "staff: chatting")
     axe.assert_none()

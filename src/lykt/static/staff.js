@@ -255,7 +255,7 @@
     const box = q("textarea");
     box.id = key + "-text";
     q("label").htmlFor = box.id;
-    q(".transcript").setAttribute("aria-label", "Meldinger");
+    q(".transcript-log").setAttribute("aria-label", "Meldinger");
 
     const c = {
       id,
@@ -271,7 +271,7 @@
       typingTimer: null,
       el: {
         tab, tabLabel, badge, panel, box,
-        log: q(".transcript"), title: q(".panel-title"), presence: q(".presence"), typing: q(".typing"),
+        log: q(".transcript"), scroller: q(".transcript-log"), title: q(".panel-title"), presence: q(".presence"), typing: q(".typing"),
         composer: q(".composer"), counter: q(".counter"), confirm: q(".confirm"),
         endButton: q(".end-button"), ended: q(".ended-box"), endedText: q(".ended-text"),
       },
@@ -411,7 +411,7 @@
     if (!c) return;
     c.unread = 0;
     renderBadge(c);
-    c.el.log.scrollTop = c.el.log.scrollHeight;
+    c.el.scroller.scrollTop = c.el.scroller.scrollHeight;
     if (focusText && c.status !== "ended") c.el.box.focus();
   }
 
@@ -531,10 +531,10 @@
     if (!mine) hideTyping(c);
     const other = mine && m.host_name && st.me && m.host_name !== st.me.display_name;
     const name = mine ? (other ? m.host_name : "Du") : "Besøkende";
-    const log = c.el.log;
-    const follow = Lykt.isNearEnd(log);
+    const { log, scroller } = c.el;
+    const follow = Lykt.isNearEnd(scroller);
     Lykt.insertBySeq(log, Lykt.messageItem(mine, name, m.text, Lykt.clockTime(m.sent_at)), seq);
-    if (follow || mine) log.scrollTop = log.scrollHeight;
+    if (follow || mine) scroller.scrollTop = scroller.scrollHeight;
     if (countUnread && !mine && (st.selected !== c.id || document.hidden)) {
       c.unread += 1;
       renderBadge(c);
@@ -570,7 +570,7 @@
     const clientId = Lykt.newClientId();
     const li = Lykt.pendingItem(text);
     c.el.log.append(li);
-    c.el.log.scrollTop = c.el.log.scrollHeight;
+    c.el.scroller.scrollTop = c.el.scroller.scrollHeight;
     c.pending[clientId] = { text, el: li };
     sendPending(c, clientId);
     box.value = "";
