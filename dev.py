@@ -83,7 +83,9 @@ def main(argv: list[str]) -> int:
         run(PY, "-m", "ruff", "check", "src", "tests", "bench", "dev.py")
         run(PY, "-m", "ruff", "format", "--check", "src", "tests", "bench", "dev.py")
         run(PY, "-m", "mypy")
-        run(PY, "-m", "pytest", *rest, env=env)
+        # Three workers on two cores: the browser and server tests mostly wait. A later -n in
+        # the arguments wins (-n 0 runs everything in one process).
+        run(PY, "-m", "pytest", "-n", "3", *rest, env=env)
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     except KeyboardInterrupt:
