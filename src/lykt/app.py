@@ -27,8 +27,9 @@ from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
-from lykt.web import api, pages, socket
+from lykt.web import api, ops, pages, socket
 from lykt.web.deps import Services
+from lykt.web.ops import Metrics
 from lykt.web.render import Renderer
 from lykt.web.sources import ClientSource, Limits
 
@@ -180,6 +181,7 @@ def create_app(
         hub=hub,
         renderer=renderer,
         limits=Limits.from_settings(settings),
+        metrics=Metrics(hub),
     )
 
     @contextlib.asynccontextmanager
@@ -229,6 +231,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(socket.router)
+    app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, embed_origins=settings.frame_ancestors)

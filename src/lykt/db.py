@@ -78,6 +78,11 @@ class Database:
                 )
             await conn.run_sync(_upgrade)
 
+    async def ping(self) -> None:
+        """Raises if the database cannot answer ``SELECT 1``."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     async def create_tables(self, metadata: MetaData) -> None:
         """For the escrow's one table, kept apart from the main schema and its migrations."""
         async with self.write_lock_held(), self.engine.begin() as conn:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
 
@@ -15,6 +15,9 @@ from lykt.settings import Settings
 from lykt.web.render import Renderer
 from lykt.web.sources import Limits
 
+if TYPE_CHECKING:
+    from lykt.web.ops import Metrics
+
 STAFF_COOKIE = "lykt_staff"
 
 
@@ -25,6 +28,7 @@ class Services:
     hub: Hub
     renderer: Renderer
     limits: Limits
+    metrics: Metrics
 
 
 def get_services(request: Request) -> Services:

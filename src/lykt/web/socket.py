@@ -213,6 +213,7 @@ async def visitor_socket(ws: WebSocket) -> None:
         async def handle(frame: BaseModel) -> None:
             match frame:
                 case schemas.VisitorMessageSend(client_id=client_id, text=text):
+                    started = time.perf_counter()
                     if not message_bucket.take() or not services.limits.messages.take(source):
                         conn.send_frame(
                             _error("rate_limited", "slow down a little", client_id=client_id)
@@ -228,6 +229,7 @@ async def visitor_socket(ws: WebSocket) -> None:
                     conn.send_frame(
                         {"type": "message.ack", "client_id": client_id, "seq": message.seq}
                     )
+                    services.metrics.message_stored("visitor", started)
                 case schemas.VisitorTyping(typing=typing):
                     if typing_bucket.take():
                         set_typing(ctx, conversation.id, "visitor", typing)
@@ -379,6 +381,7 @@ async def _handle_staff(
     hub = services.hub
     match frame:
         case schemas.StaffMessageSend(conversation_id=cid, client_id=client_id, text=text):
+            started = time.perf_counter()
             if not message_bucket.take():
                 conn.send_frame(_error("rate_limited", "slow down a little", **_refs(frame)))
                 return
@@ -392,6 +395,7 @@ async def _handle_staff(
                     "seq": message.seq,
                 }
             )
+            services.metrics.message_stored("host", started)
         case schemas.Claim(conversation_id=cid):
             conversation = await conv_actions.claim_conversation(ctx, staff, cid)
             hub.follow(conn, conversation.id)
