@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -33,6 +36,82 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # Deleted words are overwritten in the file, not only unlinked from the b-tree.
     cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+# PostgreSQL advisory lock held by the one process that runs the timed jobs ("jobs").
+JOBS_LOCK_KEY = 0x6A6F6273
+
+
+class Leadership:
+    """Whether this process runs the timed jobs: exactly one process at a time does.
+
+    PostgreSQL: a session advisory lock on a connection of its own, held while leading; if the
+    process dies or its connection breaks, the lock goes with it and another process takes
+    over at its next try. SQLite (one machine): an exclusive ``flock`` on a file beside the
+    database, released by the kernel when the process dies."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: AsyncConnection | None = None
+        self._file: int | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self._conn is not None or self._file is not None
+
+    async def try_lead(self) -> bool:
+        """Become (or stay) the leader if nobody else is; True while leading."""
+        if self.db.is_sqlite:
+            return self._try_file_lock()
+        if self._conn is not None:
+            try:
+                await self._conn.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                await self.release()  # the connection broke: the lock is gone with it
+        conn = await self.db.engine.connect()
+        try:
+            got = (
+                await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOBS_LOCK_KEY})
+            ).scalar_one()
+            await conn.commit()
+        except Exception:
+            await conn.close()
+            raise
+        if got:
+            self._conn = conn
+            return True
+        await conn.close()
+        return False
+
+    def _try_file_lock(self) -> bool:
+        if self._file is not None:
+            return True
+        path = self.db.url.split("///", 1)[1] if "///" in self.db.url else ""
+        if not path or path == ":memory:":
+            self._file = -1  # a private database: nobody else to lead
+            return True
+        fd = os.open(path + ".jobs-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._file = fd
+        return True
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JOBS_LOCK_KEY})
+                await conn.commit()
+            with contextlib.suppress(Exception):
+                await conn.close()
+        if self._file is not None:
+            fd, self._file = self._file, None
+            if fd >= 0:
+                os.close(fd)  # closing the file releases the flock
 
 
 class Database:

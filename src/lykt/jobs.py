@@ -2,8 +2,12 @@
 
 Every ``tick`` seconds each job whose period has passed runs once, in order; a job that fails
 is logged and tried again at its next turn, and never stops the others. Each job reads the
-injected clock, so tests move time by hand. The jobs are safe to run on several processes at
-once (each is idempotent and works from the database)."""
+injected clock, so tests move time by hand.
+
+Jobs on the database (the purge, ending the queue at closing time) run on exactly one process
+at a time: the one that holds the jobs lock (``db.Leadership``); when it dies, another takes
+over at its next tick. Each is idempotent too, so a lost lock never does harm. A job that only
+tells this process's own sockets something (the closing warning) runs on every process."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from lykt.actions.context import Context
 from lykt.actions.hours import end_queue_if_closed, warn_before_closing
 from lykt.actions.retention import purge_expired
+from lykt.db import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +31,14 @@ class Job:
     name: str
     run: Callable[[Context], Awaitable[object]]
     every_s: float
+    leader_only: bool = True
 
 
 def default_jobs(tick_s: float, purge_every_s: float) -> tuple[Job, ...]:
     return (
         # At closing time: end the queue kindly; 15 minutes before: warn the hosts.
         Job("end_queue_if_closed", end_queue_if_closed, tick_s),
-        Job("warn_before_closing", warn_before_closing, tick_s),
+        Job("warn_before_closing", warn_before_closing, tick_s, leader_only=False),
         # Delete what is past the retention period.
         Job("purge_expired", purge_expired, purge_every_s),
     )
@@ -45,9 +51,17 @@ class Jobs:
         self.jobs = tuple(jobs)
         self._last_run: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
+        self.leadership = Leadership(ctx.db)
 
     async def run_due(self) -> None:
+        try:
+            leading = await self.leadership.try_lead()
+        except Exception:
+            log.exception("could not take part in choosing who runs the jobs")
+            leading = False
         for job in self.jobs:
+            if job.leader_only and not leading:
+                continue
             now = time.monotonic()
             last = self._last_run.get(job.name)
             if last is not None and now - last < job.every_s:
@@ -73,3 +87,4 @@ class Jobs:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.leadership.release()
