@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lykt.actions.context import Context, EscrowVault, Rules
 from lykt.actions.staff import count_staff
-from lykt.bus import Bus, InMemoryBus
+from lykt.bus import Bus, InMemoryBus, RedisBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
 from lykt.i18n import Languages
@@ -133,6 +133,8 @@ def build_context(
     escrow_url = settings.resolved_escrow_url
     escrow_db = db if escrow_url == db.url else Database(escrow_url)
     key = EscrowKey.from_base64(settings.escrow_public_key) if settings.escrow_public_key else None
+    if bus is None:
+        bus = RedisBus(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
     return Context(
         db=db,
         bus=bus or InMemoryBus(),
@@ -168,6 +170,8 @@ def create_app(
     settings = settings or Settings()
     ctx = build_context(settings, clock=clock, bus=bus)
     hub = Hub(ctx)
+    if isinstance(ctx.bus, RedisBus):
+        ctx.bus.on_reconnect.append(hub.resume_everyone)
     jobs = Jobs(
         ctx,
         settings.jobs_interval_s,

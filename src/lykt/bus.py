@@ -6,9 +6,17 @@ implementation (several processes) plugs in behind the same protocol.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import logging
+import secrets
+import typing
 from collections.abc import Callable
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
+
+import orjson
 
 from lykt.events import Event
 
@@ -55,3 +63,169 @@ class InMemoryBus:
     @property
     def healthy(self) -> bool:
         return True
+
+
+# --- Redis: fan-out between processes -----------------------------------------------------
+
+
+def encode_event(node: str, event: Event) -> bytes:
+    """An event as one pub/sub payload: its type, its fields, and the node that sent it."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        fields[f.name] = {"$dt": value.isoformat()} if isinstance(value, datetime) else value
+    return orjson.dumps({"n": node, "t": type(event).__name__, "f": fields})
+
+
+def decode_event(payload: bytes) -> tuple[str, Event | None]:
+    """The sending node and its event; None for a request to catch up (``RESYNC``)."""
+    data = orjson.loads(payload)
+    if data["t"] == RESYNC:
+        return str(data["n"]), None
+    cls = EVENT_TYPES[data["t"]]
+    fields = {
+        k: datetime.fromisoformat(v["$dt"]) if isinstance(v, dict) and "$dt" in v else v
+        for k, v in data["f"].items()
+    }
+    return str(data["n"]), cls(**fields)
+
+
+RESYNC = "$resync"  # "you missed events from me: catch up from the database"
+EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
+
+
+class RedisBus:
+    """Events go to this process's subscribers at once, and through Redis pub/sub to every
+    other process. Redis is a doorbell: nothing is stored in it (pub/sub keeps nothing), and
+    when it is away, messages are still stored and acked; this bus reports itself degraded,
+    and when Redis is back it tells ``on_reconnect`` listeners, so that every socket catches
+    up from the database (the hub asks the clients to resume)."""
+
+    def __init__(self, url: str, prefix: str = "lykt", max_pending: int = 10_000) -> None:
+        self.url = url
+        self.channel = f"{prefix}:events"
+        self.node = secrets.token_hex(8)
+        self._handlers: list[Handler] = []
+        self._out: asyncio.Queue[bytes] = asyncio.Queue(maxsize=max_pending)
+        self._healthy = False  # the subscription is up
+        self._published_ok = True  # the last publish went through
+        self._lost_events = False  # this node missed events: its sockets must catch up
+        self._unsent = False  # others missed this node's events: they must catch up
+        self._tasks: list[asyncio.Task[None]] = []
+        self._client: Any = None
+        self.on_reconnect: list[Callable[[], None]] = []
+        self._resync = orjson.dumps({"n": self.node, "t": RESYNC})
+        self.reconnect_delay_s = 0.5
+
+    async def start(self) -> None:
+        import redis.asyncio as redis
+
+        self._client = redis.from_url(
+            self.url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=5
+        )
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._publisher()), loop.create_task(self._subscriber())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+        self._handlers.clear()
+
+    @property
+    def healthy(self) -> bool:
+        return self._healthy and self._published_ok
+
+    def subscribe(self, handler: Handler) -> None:
+        self._handlers.append(handler)
+
+    def publish(self, event: Event) -> None:
+        self._deliver(event)
+        try:
+            self._out.put_nowait(encode_event(self.node, event))
+        except asyncio.QueueFull:  # Redis is far behind: others catch up from the database
+            self._lost_events = True
+
+    def _deliver(self, event: Event) -> None:
+        for handler in list(self._handlers):
+            try:
+                handler(event)
+            except Exception:
+                log.exception("bus subscriber failed on %s", type(event).__name__)
+
+    def _set_down(self) -> None:
+        if self._healthy:
+            log.warning("Redis is unreachable: fan-out between processes is degraded")
+        self._healthy = False
+        self._lost_events = True
+
+    async def _publisher(self) -> None:
+        while True:
+            payload = await self._out.get()
+            if await self._send(payload):
+                if self._unsent:
+                    # Others missed what we sent while Redis was away: ask them to catch up.
+                    self._unsent = not await self._send(self._resync)
+            else:
+                self._unsent = True  # dropped: the database has it, clients catch up
+
+    async def _send(self, payload: bytes) -> bool:
+        for _ in range(2):  # a broken pooled connection is replaced on the second try
+            try:
+                await self._client.publish(self.channel, payload)
+                self._published_ok = True
+                return True
+            except Exception as exc:
+                log.debug("publish to Redis failed: %s", type(exc).__name__)
+        if self._published_ok:
+            log.warning("Redis is unreachable: fan-out between processes is degraded")
+        self._published_ok = False
+        return False
+
+    def _catch_up(self) -> None:
+        for listener in list(self.on_reconnect):
+            try:
+                listener()
+            except Exception:
+                log.exception("a reconnect listener failed")
+
+    async def _subscriber(self) -> None:
+        while True:
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self._healthy = True
+                if self._unsent:  # Redis is back: others missed what we sent meanwhile
+                    self._unsent = not await self._send(self._resync)
+                if self._lost_events:
+                    self._lost_events = False
+                    log.warning("Redis is back: every socket catches up from the database")
+                    self._catch_up()
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    try:
+                        node, event = decode_event(message["data"])
+                    except Exception:
+                        log.exception("an event from Redis could not be read")
+                        continue
+                    if node == self.node:
+                        continue  # delivered here already, when it was published
+                    if event is None:
+                        self._catch_up()  # another node's events were lost for a while
+                    else:
+                        self._deliver(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._set_down()
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(self.reconnect_delay_s)

@@ -18,6 +18,7 @@ from lykt.actions.escrow import export_records
 from lykt.actions.retention import audit_log, list_holds, purge_expired
 from lykt.actions.staff import ROLES, add_staff, list_staff, set_profile
 from lykt.actions.statistics import statistics
+from lykt.bus import InMemoryBus
 from lykt.errors import Invalid, LyktError
 from lykt.privacy.escrow import EscrowError, generate_key_file, open_export, unlock_key_file
 from lykt.schedule import format_weekly
@@ -120,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _with_context(settings: Settings, work: Callable[[Context], Awaitable[None]]) -> None:
     from lykt.app import build_context, close_databases, open_databases
 
-    ctx = build_context(settings)
+    ctx = build_context(settings, bus=InMemoryBus())  # a command tells no sockets anything
     try:
         await open_databases(ctx)
         await work(ctx)

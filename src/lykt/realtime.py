@@ -160,6 +160,14 @@ class Hub:
         for conn in list(self.all_connections()):
             conn.close_soon(code, "service restarting")
 
+    def resume_everyone(self) -> None:
+        """After fan-out was down (Redis away), events from other processes may have been
+        missed: every socket is closed with 1012, and each client resumes from its last seq,
+        catching up from the database. The queue is read again too."""
+        for conn in list(self.all_connections()):
+            conn.close_soon(CLOSE_SERVICE_RESTART, "catch up")
+        self._queue_dirty.set()
+
     def all_connections(self) -> list[Connection]:
         conns = [c for group in self.visitors.values() for c in group]
         conns.extend(self.staff)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # Where "Rask utgang" (quick exit) takes the visitor: a neutral site, shown in place of
     # the chat so that Back does not lead to it.
     quick_exit_url: str = "https://www.yr.no/"
+    # Several processes: Redis pub/sub carries events between them (nothing is stored in it).
+    # Empty: one process, an in-process bus.
+    redis_url: str = ""
+    redis_prefix: str = "lykt"
     # Behind a reverse proxy: its addresses (or networks), and the header in which it passes
     # the client's address and port ("203.0.113.77:51234"). Believed from these only.
     trusted_proxies: tuple[str, ...] = ()
