@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -175,3 +176,30 @@ def test_always_open_ignores_the_schedule(database_url: str) -> None:
         assert await hours.end_queue_if_closed(ctx) == 0
 
     run_at(database_url, oslo(date(2026, 12, 1), 3), work, always_open=True)
+
+
+def test_a_change_is_not_hidden_by_a_read_that_began_before_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def work(ctx: Context, clock: ManualClock, published: list[Event]) -> None:
+        real_load = hours.load_config
+        old_read = asyncio.Event()
+        release = asyncio.Event()
+
+        async def slow_load(ctx: Context) -> hours.HoursConfig:
+            config = await real_load(ctx)
+            if not old_read.is_set():
+                old_read.set()  # this read saw the hours before the change
+                await release.wait()
+            return config
+
+        monkeypatch.setattr(hours, "load_config", slow_load)
+        reader = asyncio.create_task(hours.current_schedule(ctx))  # e.g. a job's look
+        await old_read.wait()
+        await hours.set_weekly(ctx, "mon 10:00-12:00")  # the CLI changes the hours
+        release.set()
+        await reader
+        schedule = await hours.current_schedule(ctx)
+        assert [slot.weekday for slot in schedule.weekly] == [0]
+
+    run_at(database_url, oslo(WEDNESDAY, 12), work)

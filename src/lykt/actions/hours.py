@@ -36,6 +36,7 @@ TIMEZONE_KEY = "hours.timezone"
 HOLIDAYS_KEY = "hours.norwegian_holidays"
 _CACHE_KEY = "hours.schedule"
 _WARNED_KEY = "hours.warned_for"
+_GENERATION_KEY = "hours.generation"
 
 
 @dataclass(frozen=True)
@@ -118,14 +119,18 @@ async def current_schedule(ctx: Context) -> Schedule:
     if cached is not None and timedelta(0) <= now - cached[0] < timedelta(seconds=CACHE_SECONDS):
         schedule: Schedule = cached[1]
         return schedule
+    generation = ctx.cache.get(_GENERATION_KEY, 0)
     schedule = build_schedule(await load_config(ctx), now, always_open=ctx.rules.always_open)
-    ctx.cache[_CACHE_KEY] = (now, schedule)
+    # A change made while this one was read must not be overwritten by the older hours.
+    if ctx.cache.get(_GENERATION_KEY, 0) == generation:
+        ctx.cache[_CACHE_KEY] = (now, schedule)
     return schedule
 
 
 def forget_cache(ctx: Context) -> None:
     """Read the hours from the database again at the next look (after a change)."""
     ctx.cache.pop(_CACHE_KEY, None)
+    ctx.cache[_GENERATION_KEY] = ctx.cache.get(_GENERATION_KEY, 0) + 1
 
 
 async def opening_status(ctx: Context) -> Status:
