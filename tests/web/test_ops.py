@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import new_conversation
+from tests.conftest import new_conversation, receive_until
 from tests.web.test_visitor_socket import hello
 
 
@@ -45,6 +45,7 @@ def test_metrics_count_connections_queue_and_messages_without_personal_data(
     conversation = new_conversation(client, age=11)
     with client.websocket_connect("/ws/visitor") as ws:
         hello(ws, conversation["token"])
+        receive_until(ws, "queue.position")  # the hub has seen the queue with this visitor
         ws.send_json({"type": "message.send", "client_id": "m1", "text": "hemmelig-ord"})
         while ws.receive_json()["type"] != "message.ack":
             pass
