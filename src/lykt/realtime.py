@@ -64,6 +64,9 @@ class Connection:
         self.staff_id = staff_id
         self.following: set[str] = set()
         self.waiting = False  # a visitor still in the queue: gets queue.position
+        # The last (position, estimate) sent: a visitor whose place did not change is not
+        # sent it again when someone joins behind them.
+        self.last_position: tuple[int, int | None] | None = None
         # Per conversation: messages up to this seq were sent in a welcome or history; copies
         # that the bus brings as well are skipped, so no socket sees a seq twice.
         self.replayed_through: dict[str, int] = {}
@@ -289,12 +292,12 @@ class Hub:
             position = snapshot.position_of(conn.conversation_id)
             if position is None:
                 return
+        estimate = snapshot.estimate_minutes(position)
+        if conn.last_position == (position, estimate):
+            return
+        conn.last_position = (position, estimate)
         conn.send_frame(
-            {
-                "type": "queue.position",
-                "position": position,
-                "estimated_minutes": snapshot.estimate_minutes(position),
-            }
+            {"type": "queue.position", "position": position, "estimated_minutes": estimate}
         )
 
 

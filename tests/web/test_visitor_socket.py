@@ -6,7 +6,14 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import add_staff, login, new_conversation, receive_until
+from tests.conftest import (
+    add_staff,
+    login,
+    new_conversation,
+    receive_until,
+    staff_socket,
+    staff_token,
+)
 
 
 def hello(ws: Any, token: str, last_seq: int = 0) -> dict[str, Any]:
@@ -221,3 +228,24 @@ def test_flooding_visitor_is_told_to_slow_down_and_nothing_accepted_is_lost(
     with client.websocket_connect("/ws/visitor") as ws:
         stored = hello(ws, conv["token"])["messages"]
     assert {m["client_id"]: m["seq"] for m in stored} == acked
+
+
+def test_a_waiting_visitor_is_not_told_their_place_again_when_it_did_not_change(
+    client: TestClient,
+) -> None:
+    add_staff(client, "kari@example.org", "Kari")
+    token = staff_token(client, "kari@example.org")
+    first = new_conversation(client)
+    with staff_socket(client, token) as host, client.websocket_connect("/ws/visitor") as ws1:
+        receive_until(host, "welcome")
+        hello(ws1, first["token"])
+        assert receive_until(ws1, "queue.position")["position"] == 1
+        new_conversation(client)  # someone new joins behind
+        # One push tells the consoles and the waiting visitors; once the console has it, any
+        # frame for the first visitor from the same push is already on its way...
+        while len(receive_until(host, "queue.updated")["queue"]) != 2:
+            pass
+        # ...and there is none: their place did not change. The next frame they get is the
+        # answer to a bad frame they send now.
+        ws1.send_text("{not json")
+        assert ws1.receive_json()["type"] == "error"
