@@ -40,6 +40,16 @@ class Bus(Protocol):
     def healthy(self) -> bool: ...
 
 
+def deliver(handlers: list[Handler], event: Event) -> None:
+    """Hand ``event`` to every handler of this process; one bad subscriber must not stop
+    the others."""
+    for handler in list(handlers):
+        try:
+            handler(event)
+        except Exception:
+            log.exception("bus subscriber failed on %s", type(event).__name__)
+
+
 class InMemoryBus:
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
@@ -51,11 +61,7 @@ class InMemoryBus:
         self._handlers.clear()
 
     def publish(self, event: Event) -> None:
-        for handler in list(self._handlers):
-            try:
-                handler(event)
-            except Exception:  # one bad subscriber must not stop the others
-                log.exception("bus subscriber failed on %s", type(event).__name__)
+        deliver(self._handlers, event)
 
     def subscribe(self, handler: Handler) -> None:
         self._handlers.append(handler)
@@ -146,18 +152,11 @@ class RedisBus:
         self._handlers.append(handler)
 
     def publish(self, event: Event) -> None:
-        self._deliver(event)
+        deliver(self._handlers, event)
         try:
             self._out.put_nowait(encode_event(self.node, event))
         except asyncio.QueueFull:  # Redis is far behind: others catch up from the database
             self._lost_events = True
-
-    def _deliver(self, event: Event) -> None:
-        for handler in list(self._handlers):
-            try:
-                handler(event)
-            except Exception:
-                log.exception("bus subscriber failed on %s", type(event).__name__)
 
     def _set_down(self) -> None:
         if self._healthy:
@@ -220,7 +219,7 @@ class RedisBus:
                     if event is None:
                         self._catch_up()  # another node's events were lost for a while
                     else:
-                        self._deliver(event)
+                        deliver(self._handlers, event)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -55,6 +55,7 @@ __all__ = [
     "format_clock",
     "format_weekly",
     "norwegian_holidays",
+    "parse_span",
     "parse_weekly",
 ]
 
@@ -340,7 +341,7 @@ for _number, _names in enumerate(
     for _name in _names:
         _WEEKDAY_NAMES[_name] = _number
 
-_SLOT = re.compile(r"(?P<day>\w+)\s+(?P<opens>\d{1,2}[:.]\d{2})\s*-\s*(?P<closes>\d{1,2}[:.]\d{2})")
+_SLOT = re.compile(r"(?P<day>\w+)\s+(?P<span>\d{1,2}[:.]\d{2}\s*-\s*\d{1,2}[:.]\d{2})")
 
 
 def _parse_time(text: str, *, closing: bool) -> time:
@@ -350,6 +351,21 @@ def _parse_time(text: str, *, closing: bool) -> time:
     if not (0 <= hours <= 23 and 0 <= minutes <= 59):
         raise ValueError(f"not a time of day: {text!r}")
     return time(hours, minutes)
+
+
+_SPAN = re.compile(r"(?P<opens>\d{1,2}[:.]\d{2})\s*-\s*(?P<closes>\d{1,2}[:.]\d{2})")
+
+
+def parse_span(text: str) -> tuple[time, time]:
+    """Parse ``"15:00-22:00"`` (``24:00`` closes at midnight) into a checked opening span.
+    Raises ``ValueError``."""
+    match = _SPAN.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"expected a span like 15:00-22:00, got {text!r}")
+    opens = _parse_time(match["opens"], closing=False)
+    closes = _parse_time(match["closes"], closing=True)
+    _check_span(opens, closes)
+    return opens, closes
 
 
 def parse_weekly(text: str) -> tuple[WeeklySlot, ...]:
@@ -370,9 +386,7 @@ def parse_weekly(text: str) -> tuple[WeeklySlot, ...]:
         day = match["day"].lower()
         if day not in _WEEKDAY_NAMES:
             raise ValueError(f"unknown weekday {match['day']!r}")
-        opens = _parse_time(match["opens"], closing=False)
-        closes = _parse_time(match["closes"], closing=True)
-        slots.append(WeeklySlot(_WEEKDAY_NAMES[day], opens, closes))
+        slots.append(WeeklySlot(_WEEKDAY_NAMES[day], *parse_span(match["span"])))
     return tuple(slots)
 
 

@@ -6,7 +6,6 @@ queue at closing time."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -23,6 +22,7 @@ from lykt.schedule import (
     Status,
     WeeklySlot,
     norwegian_holidays,
+    parse_span,
     parse_weekly,
 )
 from lykt.store import conversations as conversations_store
@@ -166,21 +166,11 @@ async def set_weekly(ctx: Context, text: str) -> tuple[WeeklySlot, ...]:
     return slots
 
 
-_SPAN = re.compile(r"(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})")
-
-
 def _parse_span(text: str) -> tuple[time, time]:
-    match = _SPAN.fullmatch(text.strip())
-    if match is None:
-        raise Invalid(f"expected a span like 15:00-22:00, got {text!r}")
-    oh, om, ch, cm = (int(g) for g in match.groups())
     try:
-        opens = time(oh, om)
-        closes = time(0) if (ch, cm) == (24, 0) else time(ch, cm)
-        ExtraOpening(date(2000, 1, 1), opens, closes)  # the schedule's own checks
+        return parse_span(text)
     except ValueError as exc:
-        raise Invalid(f"not a valid span: {text!r} ({exc})") from exc
-    return opens, closes
+        raise Invalid(str(exc)) from exc
 
 
 async def add_closed_day(ctx: Context, day: date, note: str = "") -> None:

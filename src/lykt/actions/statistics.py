@@ -17,7 +17,6 @@ from lykt.models import Conversation
 from lykt.store import statistics as statistics_store
 
 SMALL_CELL = 5
-DIMENSIONS = ("age_group", "about", "outcome", "wait", "duration")
 WAIT_BUCKETS = ((1, "under 1 min"), (5, "1-5 min"), (15, "5-15 min"), (30, "15-30 min"))
 DURATION_BUCKETS = ((10, "under 10 min"), (30, "10-30 min"), (60, "30-60 min"))
 

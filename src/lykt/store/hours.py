@@ -38,11 +38,6 @@ async def delete_dated(session: AsyncSession, day: date) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def get_setting(session: AsyncSession, key: str) -> str | None:
-    row = await session.get(Setting, key)
-    return None if row is None else row.value
-
-
 async def all_settings(session: AsyncSession) -> dict[str, str]:
     result = await session.execute(select(Setting.key, Setting.value))
     return {key: value for key, value in result.all()}

@@ -42,10 +42,6 @@ async def delete_conversations(session: AsyncSession, ids: Sequence[str]) -> int
     return int(messages.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def get_hold(session: AsyncSession, conversation_id: str) -> LegalHold | None:
-    return await session.get(LegalHold, conversation_id)
-
-
 async def put_hold(session: AsyncSession, hold: LegalHold) -> None:
     await session.merge(hold)
     await session.flush()
