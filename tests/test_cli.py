@@ -188,7 +188,7 @@ def test_purge_and_stats_from_the_cli(tmp_path: Path) -> None:
         clock = ManualClock(ended_at)
         ctx = Context(db=db, bus=InMemoryBus(), clock=clock, rules=Rules(always_open=True))
         conversation, _ = await open_conversation(ctx, 17, "friend")
-        await end_conversation(ctx, conversation, by="visitor")
+        await end_conversation(ctx, conversation.id, by="visitor")
         await db.dispose()
 
     asyncio.run(one_chat())

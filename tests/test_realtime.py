@@ -27,7 +27,8 @@ def test_a_reader_that_falls_behind_is_closed_to_resume_and_others_are_not_held_
         fast.stalled.set()
         slow_conn = Connection("visitor", slow.send_text, slow.close, queue_size=8)
         fast_conn = Connection("visitor", fast.send_text, fast.close, queue_size=8)
-        senders = [asyncio.create_task(c.run_sender()) for c in (slow_conn, fast_conn)]
+        for conn in (slow_conn, fast_conn):
+            conn.start_sending()
         for i in range(20):
             for conn in (slow_conn, fast_conn):
                 conn.offer(f"frame {i}", "c1", i + 1)
@@ -40,8 +41,7 @@ def test_a_reader_that_falls_behind_is_closed_to_resume_and_others_are_not_held_
         assert slow_conn.closed
         assert fast.closed_with is None
         assert fast.sent == [f"frame {i}" for i in range(20)]
-        for task in senders:
-            task.cancel()
+        await slow_conn.stop_sending()
 
     asyncio.run(main())
 
@@ -57,10 +57,33 @@ def test_messages_already_replayed_in_the_welcome_are_not_sent_again() -> None:
         conn.offer("seq 2 (late copy)", "c1", 2)
         conn.offer("other conversation seq 1", "c2", 1)
         conn.offer("not a message")
-        sender = asyncio.create_task(conn.run_sender())
+        assert socket.sent == []  # held until the welcome is out
+        conn.start_sending()
         while len(socket.sent) < 3:
             await asyncio.sleep(0)
-        sender.cancel()
+        assert conn.backlog == 0
         assert socket.sent == ["seq 4", "other conversation seq 1", "not a message"]
+
+    asyncio.run(main())
+
+
+def test_an_idle_socket_holds_no_task_and_frames_keep_their_order() -> None:
+    async def main() -> None:
+        socket = FakeSocket()
+        conn = Connection("visitor", socket.send_text, socket.close, queue_size=16)
+        conn.start_sending()
+        baseline = len(asyncio.all_tasks())
+        conn.offer("one")
+        conn.offer("two")
+        assert len(asyncio.all_tasks()) == baseline + 1  # one drain while there is work
+        socket.stalled.set()
+        while len(socket.sent) < 2:
+            await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert len(asyncio.all_tasks()) == baseline  # and none once it is sent
+        conn.offer("three")
+        while len(socket.sent) < 3:
+            await asyncio.sleep(0)
+        assert socket.sent == ["one", "two", "three"]
 
     asyncio.run(main())

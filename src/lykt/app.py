@@ -164,12 +164,28 @@ async def close_databases(ctx: Context) -> None:
     await ctx.db.dispose()
 
 
+class Lykt(FastAPI):
+    """The app. A WebSocket goes from the door (``ClientSource``, which takes the address)
+    straight to its handler, past FastAPI's routing and the HTTP middlewares: they do nothing
+    for a socket, but every layer would stay on its stack, in memory, for as long as the
+    socket lives, and thousands of visitors may wait at once (docs/performance.md)."""
+
+    sockets: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and self.sockets is not None:
+            scope["app"] = self
+            await self.sockets(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, bus: Bus | None = None
-) -> FastAPI:
+) -> Lykt:
     settings = settings or Settings()
     ctx = build_context(settings, clock=clock, bus=bus)
-    hub = Hub(ctx)
+    hub = Hub(ctx, settings.heartbeat_interval_s)
     if isinstance(ctx.bus, RedisBus):
         ctx.bus.on_reconnect.append(hub.resume_everyone)
     jobs = Jobs(
@@ -208,7 +224,7 @@ def create_app(
             await ctx.bus.stop()
             await close_databases(ctx)
 
-    app = FastAPI(title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = Lykt(title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
 
     @app.exception_handler(RequestValidationError)
@@ -234,16 +250,14 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.include_router(socket.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, embed_origins=settings.frame_ancestors)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     # Outermost: the address is taken at the door, before anything else can see it.
-    app.add_middleware(
-        ClientSource,
-        resolver=AddressResolver(settings.trusted_proxies, settings.client_address_header),
-        keys=SourceKeys(),
-    )
+    resolver = AddressResolver(settings.trusted_proxies, settings.client_address_header)
+    keys = SourceKeys()
+    app.add_middleware(ClientSource, resolver=resolver, keys=keys)
+    app.sockets = ClientSource(socket.socket_app, resolver, keys)
     return app

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ CLOSE_HEARTBEAT_TIMEOUT = 4408
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_SERVICE_RESTART = 1012
 QUEUE_COALESCE_S = 0.05
+QUEUE_SHOWN = 50  # waiting visitors listed in a host's console
 
 
 def encode(frame: Frame) -> str:
@@ -43,6 +45,30 @@ def encode(frame: Frame) -> str:
 
 
 class Connection:
+    """One live socket. Frames wait in a bounded backlog; a short-lived task drains it while
+    there is something to send, so an idle socket costs no task at all (the heartbeat is one
+    timer for the whole hub)."""
+
+    __slots__ = (
+        "_backlog",
+        "_backlog_limit",
+        "_close",
+        "_close_task",
+        "_drainer",
+        "_send_text",
+        "_sending",
+        "closed",
+        "conversation_id",
+        "following",
+        "kind",
+        "last_position",
+        "last_received",
+        "replayed_through",
+        "revalidate",
+        "staff_id",
+        "waiting",
+    )
+
     def __init__(
         self,
         kind: str,
@@ -56,10 +82,13 @@ class Connection:
         self.kind = kind  # visitor | staff
         self._send_text = send_text
         self._close = close
-        # (frame, conversation and seq of the message it carries, if any); None ends the sender.
-        self.queue: asyncio.Queue[tuple[str, str | None, int | None] | None] = asyncio.Queue(
-            maxsize=queue_size
-        )
+        # (frame, conversation and seq of the message it carries, if any); made when needed,
+        # as even an empty deque costs more than half a kilobyte
+        self._backlog: deque[tuple[str, str | None, int | None]] | None = None
+        self._backlog_limit = queue_size
+        self._drainer: asyncio.Task[None] | None = None
+        # False until the welcome has gone out: frames offered meanwhile wait behind it.
+        self._sending = False
         self.conversation_id = conversation_id
         self.staff_id = staff_id
         self.following: set[str] = set()
@@ -77,14 +106,45 @@ class Connection:
         self.revalidate: Callable[[], Awaitable[bool]] | None = None
 
     def offer(self, text: str, conversation_id: str | None = None, seq: int | None = None) -> None:
-        """Queue a frame without waiting. A full queue means a slow reader: close it."""
+        """Queue a frame without waiting. A full backlog means a slow reader: close it."""
         if self.closed or self._replayed(conversation_id, seq):
             return
-        try:
-            self.queue.put_nowait((text, conversation_id, seq))
-        except asyncio.QueueFull:
+        if self._backlog is None:
+            self._backlog = deque()
+        elif len(self._backlog) >= self._backlog_limit:
             log.info("closing a %s socket that cannot keep up", self.kind)
             self.close_soon(CLOSE_SLOW_CONSUMER, "too slow; resume")
+            return
+        self._backlog.append((text, conversation_id, seq))
+        if self._sending and self._drainer is None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    def start_sending(self) -> None:
+        """The welcome is out: from now on frames go to the socket as they come."""
+        self._sending = True
+        if self._backlog and self._drainer is None and not self.closed:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    @property
+    def backlog(self) -> int:
+        return len(self._backlog) if self._backlog is not None else 0
+
+    async def _drain(self) -> None:
+        try:
+            while self._backlog and not self.closed:
+                text, conversation_id, seq = self._backlog.popleft()
+                if not self._backlog:
+                    self._backlog = None
+                # Queued while the welcome was being read: the welcome may already carry it.
+                if self._replayed(conversation_id, seq):
+                    continue
+                await self._send_text(text)
+        except Exception:
+            # The peer is gone; the receive loop sees it too and cleans up.
+            self.closed = True
+            self._backlog = None
+        finally:
+            self._drainer = None
 
     def _replayed(self, conversation_id: str | None, seq: int | None) -> bool:
         if conversation_id is None or seq is None:
@@ -99,69 +159,102 @@ class Connection:
         self.offer(encode(frame))
 
     def close_soon(self, code: int, reason: str) -> None:
+        """Close without waiting; frames not yet sent are dropped (the client resumes)."""
         if self.closed:
             return
         self.closed = True
+        self._backlog = None
         self._close_task = asyncio.get_running_loop().create_task(self._do_close(code, reason))
 
     async def _do_close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
-            self.queue.put_nowait(None)
-        with contextlib.suppress(Exception):
             await self._close(code, reason)
 
-    async def run_sender(self) -> None:
-        """Drain the queue onto the socket until closed."""
-        while True:
-            item = await self.queue.get()
-            if item is None or (self.closed and self._close_task is not None):
-                return
-            text, conversation_id, seq = item
-            # Queued while the welcome was being read: the welcome may already carry it.
-            if self._replayed(conversation_id, seq):
-                continue
-            await self._send_text(text)
-
-    async def run_heartbeat(self, interval_s: float) -> None:
-        """Ping every interval; a peer silent for three intervals is gone."""
-        while not self.closed:
-            await asyncio.sleep(interval_s)
-            if time.monotonic() - self.last_received > 3 * interval_s:
-                self.close_soon(CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout")
-                return
-            if self.revalidate is not None and not await self.revalidate():
-                self.close_soon(CLOSE_UNAUTHORIZED, "session ended")
-                return
-            self.send_frame({"type": "ping"})
+    async def stop_sending(self) -> None:
+        """The socket is done: stop draining (wait for a send under way to give up)."""
+        self.closed = True
+        self._backlog = None
+        drainer = self._drainer
+        if drainer is not None:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await drainer
 
     def touch(self) -> None:
         self.last_received = time.monotonic()
 
 
 class Hub:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, heartbeat_interval_s: float = 15.0) -> None:
         self.ctx = ctx
+        self.heartbeat_interval_s = heartbeat_interval_s
         self.visitors: dict[str, set[Connection]] = {}
         self.staff: set[Connection] = set()
         self.followers: dict[str, set[Connection]] = {}
         self._queue_dirty = asyncio.Event()
-        self._queue_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._revalidating: asyncio.Task[None] | None = None
         self.latest_queue: QueueSnapshot | None = None
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
         self.ctx.bus.subscribe(self.handle)
-        self._queue_task = asyncio.get_running_loop().create_task(self._queue_loop())
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._queue_loop()), loop.create_task(self._heartbeat())]
         self._queue_dirty.set()
 
     async def stop(self, code: int = CLOSE_SERVICE_RESTART) -> None:
         """Close every socket so clients resume elsewhere (or after the restart)."""
-        if self._queue_task is not None:
-            self._queue_task.cancel()
+        tasks = [*self._tasks, *([self._revalidating] if self._revalidating else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._queue_task
+                await task
         for conn in list(self.all_connections()):
             conn.close_soon(code, "service restarting")
+
+    async def _heartbeat(self) -> None:
+        """One timer for every socket: ping each, close the ones silent for three intervals,
+        and check that each staff socket's session still holds."""
+        interval = self.heartbeat_interval_s
+        ping = encode({"type": "ping"})
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            to_check: list[Connection] = []
+            for conn in self.all_connections():
+                if conn.closed:
+                    continue
+                if now - conn.last_received > 3 * interval:
+                    conn.close_soon(CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout")
+                elif conn.revalidate is not None:
+                    to_check.append(conn)
+                else:
+                    conn.offer(ping)
+            if to_check and self._revalidating is None:
+                self._revalidating = asyncio.get_running_loop().create_task(
+                    self._revalidate(to_check, ping)
+                )
+
+    async def _revalidate(self, conns: list[Connection], ping: str) -> None:
+        """Sessions are read from the database, away from the heartbeat so a slow read
+        never delays the pings."""
+        try:
+            for conn in conns:
+                if conn.closed or conn.revalidate is None:
+                    continue
+                try:
+                    valid = await conn.revalidate()
+                except Exception:
+                    log.exception("could not check a staff session")
+                    valid = True  # a database hiccup is not a logout
+                if valid:
+                    conn.offer(ping)
+                else:
+                    conn.close_soon(CLOSE_UNAUTHORIZED, "session ended")
+        finally:
+            self._revalidating = None
 
     def resume_everyone(self) -> None:
         """After fan-out was down (Redis away), events from other processes may have been
@@ -264,6 +357,7 @@ class Hub:
         while True:
             await self._queue_dirty.wait()
             self._queue_dirty.clear()
+            started = time.monotonic()
             try:
                 snapshot = await queue_snapshot(self.ctx)
             except Exception:
@@ -273,7 +367,9 @@ class Hub:
                 continue
             self.latest_queue = snapshot
             self._push_queue(snapshot)
-            await asyncio.sleep(QUEUE_COALESCE_S)
+            # With a long queue a read costs more: never spend more than about a third of
+            # the time reading it, however fast visitors arrive.
+            await asyncio.sleep(max(QUEUE_COALESCE_S, 2 * (time.monotonic() - started)))
 
     def _push_queue(self, snapshot: QueueSnapshot) -> None:
         staff_text = encode(queue_frame(snapshot))
@@ -302,9 +398,12 @@ class Hub:
 
 
 def queue_frame(snapshot: QueueSnapshot) -> dict[str, Any]:
-    """What a host sees of the queue: never anything that could identify a device."""
+    """What a host sees of the queue: never anything that could identify a device. Only the
+    first ``QUEUE_SHOWN`` waiting are listed (no host reads further down a list), with the
+    total beside them, so a long queue does not cost every console a large frame."""
     return {
         "type": "queue.updated",
+        "total": len(snapshot.entries),
         "queue": [
             {
                 "conversation_id": e.conversation_id,
@@ -312,6 +411,6 @@ def queue_frame(snapshot: QueueSnapshot) -> dict[str, Any]:
                 "about": e.about,
                 "waiting_since": iso(e.waiting_since),
             }
-            for e in snapshot.entries
+            for e in snapshot.entries[:QUEUE_SHOWN]
         ],
     }

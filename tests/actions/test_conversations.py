@@ -53,7 +53,7 @@ def test_of_two_hosts_claiming_at_once_exactly_one_wins(database_url: str) -> No
             wins = [r for r in results if not isinstance(r, BaseException)]
             losses = [r for r in results if isinstance(r, Conflict)]
             assert len(wins) == 1 and len(losses) == 1
-            await end_conversation(ctx, wins[0], by="host")
+            await end_conversation(ctx, wins[0].id, by="host")
 
     run_with_context(database_url, work)
 
@@ -77,7 +77,7 @@ def test_queue_is_first_come_first_served_and_the_estimate_follows_recent_claims
             conversation, _ = await open_conversation(ctx, 14, "self")
             clock.advance(timedelta(minutes=4))
             await claim_conversation(ctx, host, conversation.id)
-            await end_conversation(ctx, conversation, by="host")
+            await end_conversation(ctx, conversation.id, by="host")
         snapshot = await queue_snapshot(ctx)
         estimate = snapshot.estimate_minutes(1)
         assert estimate is not None and 1 <= estimate <= 60

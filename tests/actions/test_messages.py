@@ -92,7 +92,7 @@ def test_a_refused_post_does_not_spoil_the_others_in_its_batch(database_url: str
     async def work(ctx: Context, published: list[Event]) -> None:
         open_one, _ = await open_conversation(ctx, 14, "self")
         ended, _ = await open_conversation(ctx, 14, "self")
-        await end_conversation(ctx, ended, by="visitor")
+        await end_conversation(ctx, ended.id, by="visitor")
         results = await asyncio.gather(
             post_message(ctx, open_one.id, "visitor", "a", "hei"),
             post_message(ctx, ended.id, "visitor", "b", "hei"),

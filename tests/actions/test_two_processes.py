@@ -87,7 +87,7 @@ def test_of_two_hosts_on_two_nodes_claiming_at_once_exactly_one_wins(database_ur
             assert len(wins) == 1 and len(losses) == 1, results
             view = await conversation_view(b.ctx, conversation.id, 0)
             assert view.conversation.host_id == wins[0].host_id
-            await end_conversation(a.ctx, wins[0], by="host")
+            await end_conversation(a.ctx, wins[0].id, by="host")
 
     run_on_two_nodes(database_url, work)
 
@@ -108,7 +108,7 @@ def test_two_hosts_on_two_nodes_taking_the_next_visitor_each_get_one(database_ur
             )
             assert {c.id for c in claimed} == {first.id, second.id}
             for conversation in claimed:
-                await end_conversation(a.ctx, conversation, by="host")
+                await end_conversation(a.ctx, conversation.id, by="host")
 
     run_on_two_nodes(database_url, work)
 
@@ -130,7 +130,7 @@ def test_one_host_on_two_nodes_cannot_exceed_the_chat_limit(database_url: str) -
             losses = [r for r in results if isinstance(r, Conflict)]
             assert len(wins) == 1 and len(losses) == 1, results
             for conversation in (one, two):
-                await end_conversation(b.ctx, conversation, by="host")
+                await end_conversation(b.ctx, conversation.id, by="host")
 
     run_on_two_nodes(database_url, work, Rules(max_chats_per_host=1, always_open=True))
 
@@ -145,7 +145,7 @@ def test_a_visitor_leaving_as_a_host_claims_ends_with_the_right_reason(database_
             conversation, _ = await open_conversation(a.ctx, 12, "self")
             claimed, _ = await asyncio.gather(
                 claim_conversation(a.ctx, kari, conversation.id),
-                end_conversation(b.ctx, conversation, by="visitor"),
+                end_conversation(b.ctx, conversation.id, by="visitor"),
                 return_exceptions=True,
             )
             view = await conversation_view(a.ctx, conversation.id, 0)

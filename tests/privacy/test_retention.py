@@ -53,7 +53,7 @@ def test_purged_words_are_gone_from_every_byte_of_the_sqlite_files(tmp_path: Pat
         for i in range(30):
             await post_message(ctx, conversation.id, "visitor", f"c{i}", f"{canary} nr {i}")
         clock.advance(timedelta(minutes=20))
-        await end_conversation(ctx, conversation, by="visitor")
+        await end_conversation(ctx, conversation.id, by="visitor")
         assert canary.encode() in sqlite_files(data)  # the test can see the words
 
         clock.advance(RETENTION - MINUTE)
@@ -111,8 +111,8 @@ def test_a_legal_hold_keeps_a_conversation_until_released_and_is_audited(
         boss = await add_staff(ctx, "siri@example.org", "Siri", "supervisor", PASSWORD)
         held, token = await open_conversation(ctx, 12, "self")
         other, _ = await open_conversation(ctx, 12, "self")
-        await end_conversation(ctx, held, by="visitor")
-        await end_conversation(ctx, other, by="visitor")
+        await end_conversation(ctx, held.id, by="visitor")
+        await end_conversation(ctx, other.id, by="visitor")
 
         with pytest.raises(Forbidden):
             await place_hold(ctx, host, held.id, "barnet er i fare")
@@ -150,7 +150,7 @@ def test_a_hold_lapses_after_its_maximum(database_url: str) -> None:
     async def work(ctx: Context, clock: ManualClock, published: list[Event]) -> None:
         boss = await add_staff(ctx, "siri@example.org", "Siri", "supervisor", PASSWORD)
         held, _ = await open_conversation(ctx, 12, "self")
-        await end_conversation(ctx, held, by="visitor")
+        await end_conversation(ctx, held.id, by="visitor")
         await place_hold(ctx, boss, held.id, "avvergingsplikt")
         clock.advance(timedelta(days=30) - MINUTE)
         assert (await purge_expired(ctx)).conversations == 0
@@ -180,7 +180,7 @@ def test_waiting_visitors_ended_at_closing_time_count_as_closed_unanswered(
 def test_small_cells_are_shown_as_under_five(database_url: str) -> None:
     async def work(ctx: Context, clock: ManualClock, published: list[Event]) -> None:
         conversation, _ = await open_conversation(ctx, 9, "self")
-        await end_conversation(ctx, conversation, by="visitor")
+        await end_conversation(ctx, conversation.id, by="visitor")
         shown = {(c.dimension, c.bucket): c.shown for c in await statistics(ctx)}
         assert shown[("age_group", "under13")] == "<5"
 

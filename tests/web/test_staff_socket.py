@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from lykt.app import create_app
+from lykt.realtime import QUEUE_SHOWN
 from tests.conftest import (
     add_staff,
     login,
@@ -244,3 +245,26 @@ def test_a_silent_client_is_disconnected_by_the_heartbeat(tmp_path: Any, databas
                 while True:  # read, but never answer a ping
                     ws.receive_json()
             assert closed.value.code == 4408
+
+
+def test_a_long_queue_lists_the_first_fifty_and_counts_everyone(
+    tmp_path: Any, database_url: str
+) -> None:
+    settings = make_settings(tmp_path, database_url, source_conversations_burst=100)
+    with TestClient(create_app(settings)) as client:
+        add_staff(client, "kari@example.org", "Kari")
+        first = [new_conversation(client)["conversation_id"] for _ in range(QUEUE_SHOWN + 5)]
+        token = staff_token(client, "kari@example.org")
+        with staff_socket(client, token) as ws:
+            welcome = receive_until(ws, "welcome")
+            queue, total = welcome["queue"], welcome["queue_total"]
+            while total != QUEUE_SHOWN + 5:  # the welcome may predate the last arrival
+                update = receive_until(ws, "queue.updated")
+                queue, total = update["queue"], update["total"]
+            shown = [e["conversation_id"] for e in queue]
+            assert shown == first[:QUEUE_SHOWN]  # the front of the queue, in order
+            new_conversation(client)
+            update = receive_until(ws, "queue.updated")
+            while update["total"] != QUEUE_SHOWN + 6:
+                update = receive_until(ws, "queue.updated")
+            assert [e["conversation_id"] for e in update["queue"]] == first[:QUEUE_SHOWN]

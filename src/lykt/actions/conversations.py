@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from lykt.actions.context import Context
 from lykt.actions.hours import current_schedule, opening_status
@@ -23,6 +24,8 @@ from lykt.store import staff as staff_store
 ABOUT_CHOICES = ("self", "friend")
 AGE_MIN, AGE_MAX = 5, 99
 ESTIMATE_WINDOW = timedelta(hours=2)
+# "Take next" tries the longest-waiting few; another host may take one meanwhile.
+CLAIM_CANDIDATES = 20
 
 
 def token_hash(token: str) -> str:
@@ -95,7 +98,7 @@ async def claim_conversation(
         if await conversations_store.count_active_for_host(tx.session, host.id) >= limit:
             raise Conflict(f"you already have {limit} chats; end one first")
         if conversation_id is None:
-            waiting = await conversations_store.waiting(tx.session)
+            waiting = await conversations_store.queue(tx.session, limit=CLAIM_CANDIDATES)
             if not waiting:
                 raise NotFound("nobody is waiting")
             # Whoever waited longest; one another host takes meanwhile (on another process:
@@ -128,7 +131,7 @@ async def claim_conversation(
 
 
 async def end_conversation(
-    ctx: Context, conversation: Conversation, by: str, *, quick_exit: bool = False
+    ctx: Context, conversation_id: str, by: str, *, quick_exit: bool = False
 ) -> bool:
     """End a conversation. A visitor who ends it while still waiting has left the queue; one
     who used the quick exit left in a hurry (the host is told so). Returns False if it had
@@ -137,7 +140,7 @@ async def end_conversation(
     async with ctx.transaction() as tx:
         # Locked, so a claim at the same moment (on PostgreSQL) cannot change the status
         # between reading it here and ending the conversation.
-        current = await conversations_store.get(tx.session, conversation.id, lock=True)
+        current = await conversations_store.get(tx.session, conversation_id, lock=True)
         if current is None:
             raise NotFound()
         was_waiting = current.status == "waiting"
@@ -147,13 +150,13 @@ async def end_conversation(
             reason = "left_queue"
         else:
             reason = f"ended_by_{by}"
-        changed = await conversations_store.mark_ended(tx.session, conversation.id, reason, now)
+        changed = await conversations_store.mark_ended(tx.session, conversation_id, reason, now)
         if changed:
             tz = (await current_schedule(ctx)).tz
             await count_conversation(tx, current, reason, now, tz)
             tx.publish_on_commit(
                 ConversationEnded(
-                    conversation_id=conversation.id, by=by, reason=reason, ended_at=now
+                    conversation_id=conversation_id, by=by, reason=reason, ended_at=now
                 )
             )
             if was_waiting:
@@ -175,11 +178,12 @@ class QueueSnapshot:
     # Seconds a visitor waits per place in the queue, from recent claims; None if unknown.
     seconds_per_place: float | None
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {e.conversation_id: i + 1 for i, e in enumerate(self.entries)}
+
     def position_of(self, conversation_id: str) -> int | None:
-        for index, entry in enumerate(self.entries):
-            if entry.conversation_id == conversation_id:
-                return index + 1
-        return None
+        return self._positions.get(conversation_id)
 
     def estimate_minutes(self, position: int) -> int | None:
         if self.seconds_per_place is None:
@@ -190,7 +194,7 @@ class QueueSnapshot:
 async def queue_snapshot(ctx: Context) -> QueueSnapshot:
     now = ctx.clock.now()
     async with ctx.db.read() as session:
-        waiting = await conversations_store.waiting(session)
+        waiting = await conversations_store.queue(session)
         waits = await conversations_store.recent_claim_waits_s(session, now - ESTIMATE_WINDOW)
     # Claims per second over the window tells how fast the queue moves.
     seconds_per_place = ESTIMATE_WINDOW.total_seconds() / len(waits) if len(waits) >= 2 else None

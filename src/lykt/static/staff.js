@@ -23,6 +23,7 @@
     maxChats: 3,
     socket: null,
     queue: [],
+    total: 0, // everyone waiting; queue holds the first few
     seen: new Set(), // conversation ids already seen in the queue
     fresh: new Map(), // conversation id -> when it arrived while we watched
     firstQueue: true,
@@ -102,7 +103,7 @@
     if (st.socket) st.socket.stop();
     st.socket = null;
     [...st.chats.keys()].forEach(removeChat);
-    Object.assign(st, { queue: [], seen: new Set(), fresh: new Map(), firstQueue: true, claimsPending: 0 });
+    Object.assign(st, { queue: [], total: 0, seen: new Set(), fresh: new Map(), firstQueue: true, claimsPending: 0 });
     st.syncsPending.clear();
     renderQueue();
     renderChatsMeta();
@@ -114,7 +115,7 @@
     const c = st.chats.get(f.conversation_id);
     switch (f.type) {
       case "welcome": return onWelcome(f);
-      case "queue.updated": return onQueue(f.queue || []);
+      case "queue.updated": return onQueue(f.queue || [], f.total);
       case "conversation.claimed": return onClaimed(f);
       case "conversation.history": return onHistory(f);
       case "hours.closing_soon": return showClosing(f.closes_at);
@@ -139,7 +140,7 @@
     // The server's list is the truth: a chat it no longer has for us is over.
     const live = new Set((f.conversations || []).map((conv) => upsertChat(conv, false).id));
     st.chats.forEach((c) => !live.has(c.id) && markEnded(c, null));
-    onQueue(f.queue || []);
+    onQueue(f.queue || [], f.queue_total);
     const hours = f.hours || {};
     const soon = hours.open && hours.closes_at && Lykt.parseTime(hours.closes_at) - Date.now() <= 15 * 60 * 1000;
     if (soon) showClosing(hours.closes_at);
@@ -151,7 +152,10 @@
   }
 
   // -- the queue -------------------------------------------------------------------------------
-  function onQueue(queue) {
+  // The server lists the first places only (a long queue is not sent whole); total counts all.
+  function onQueue(queue, total) {
+    const before = st.total;
+    st.total = typeof total === "number" ? total : queue.length;
     let arrivals = 0;
     queue.forEach((e) => {
       if (st.seen.has(e.conversation_id)) return;
@@ -161,6 +165,7 @@
         arrivals += 1;
       }
     });
+    if (!st.firstQueue) arrivals = Math.max(arrivals, st.total - before);
     st.firstQueue = false;
     st.queue = queue;
     renderQueue();
@@ -207,8 +212,11 @@
       list.append(li);
       if (focused === e.conversation_id) button.focus(); // redrawn: keep the keyboard in place
     });
-    const n = st.queue.length;
+    const n = Math.max(st.total, st.queue.length);
+    const more = n - st.queue.length;
     setText("queue-count", `(${n})`);
+    setText("queue-more", more > 0 ? `… og ${more} til i køen.` : "");
+    $("queue-more").hidden = more <= 0;
     $("queue-empty").hidden = n > 0;
     $("queue-panel").classList.toggle("waiting", n > 0);
     $("claim-next").disabled = n === 0;

@@ -39,6 +39,30 @@ async def waiting(session: AsyncSession) -> Sequence[Conversation]:
     return result.scalars().all()
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A place in the queue: just what the queue shows, read without the ORM's bookkeeping
+    (the queue can be thousands long and is read on every change)."""
+
+    id: str
+    age: int | None
+    about: str
+    created_at: datetime
+
+
+async def queue(session: AsyncSession, limit: int | None = None) -> list[Waiting]:
+    """The queue, first come first served (the first ``limit`` places, or all)."""
+    query = (
+        select(Conversation.id, Conversation.age, Conversation.about, Conversation.created_at)
+        .where(Conversation.status == "waiting")
+        .order_by(Conversation.created_at, Conversation.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    result = await session.execute(query)
+    return [Waiting(*row) for row in result.all()]
+
+
 async def active_for_host(session: AsyncSession, host_id: int) -> Sequence[Conversation]:
     result = await session.execute(
         select(Conversation)

@@ -65,7 +65,7 @@ async def quick_exit(body: QuickExit, services: ServicesDep) -> Response:
     The same answer whatever the token, so it tells nobody what exists."""
     try:
         conversation = await access_conversation_by_token(services.ctx, body.token)
-        await end_conversation(services.ctx, conversation, by="visitor", quick_exit=True)
+        await end_conversation(services.ctx, conversation.id, by="visitor", quick_exit=True)
     except NotFound:
         pass
     return Response(status_code=204)

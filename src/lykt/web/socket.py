@@ -11,15 +11,18 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from fastapi import APIRouter, WebSocket
+from fastapi import WebSocket
 from pydantic import BaseModel, ValidationError
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from lykt.actions import conversations as conv_actions
+from lykt.actions.context import Context
 from lykt.actions.conversations import ConversationView
 from lykt.actions.escrow import record_connection
 from lykt.actions.hours import opening_status
@@ -35,7 +38,6 @@ from lykt.web.deps import STAFF_COOKIE, Services
 from lykt.web.sources import source_of, take_address
 
 log = logging.getLogger(__name__)
-router = APIRouter()
 
 CLOSE_TOO_BIG = 1009
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -54,6 +56,8 @@ class _FrameError(Exception):
 
 class TokenBucket:
     """Allows ``burst`` frames at once and ``rate_per_s`` after that."""
+
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
 
     def __init__(self, rate_per_s: float, burst: int) -> None:
         self.rate = rate_per_s
@@ -145,10 +149,8 @@ def _new_connection(ws: WebSocket, kind: str, services: Services, **kw: Any) -> 
 async def _serve(
     ws: WebSocket, conn: Connection, services: Services, handle: Any, adapter: Any
 ) -> None:
-    """Run a registered connection: the sender, the heartbeat and the receive loop."""
-    loop = asyncio.get_running_loop()
-    sender = loop.create_task(conn.run_sender())
-    heartbeat = loop.create_task(conn.run_heartbeat(services.settings.heartbeat_interval_s))
+    """Run a registered connection's receive loop (the hub pings it and sends its frames)."""
+    conn.start_sending()
     max_bytes = services.settings.max_frame_bytes
     try:
         while not conn.closed:
@@ -162,16 +164,10 @@ async def _serve(
     except (_Closed, WebSocketDisconnect):
         pass
     finally:
-        conn.closed = True
-        heartbeat.cancel()
-        sender.cancel()
-        for task in (heartbeat, sender):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await conn.stop_sending()
 
 
 # -- visitor ---------------------------------------------------------------------------------
-@router.websocket("/ws/visitor")
 async def visitor_socket(ws: WebSocket) -> None:
     services = _services(ws)
     ctx = services.ctx
@@ -192,61 +188,77 @@ async def visitor_socket(ws: WebSocket) -> None:
 
     # The escrow: the address and port this connection comes from, sealed to the operator's
     # key (or nothing at all without one), then gone from the request.
+    conversation_id = conversation.id
+    waiting = conversation.status == "waiting"
+    del conversation  # a socket may be held for hours: keep only what it needs
     try:
-        await record_connection(ctx, conversation.id, take_address(ws.scope))
+        await record_connection(ctx, conversation_id, take_address(ws.scope))
     except Exception:
         log.exception("could not seal a connection's address for the escrow")
-    source = source_of(ws.scope)
-    conn = _new_connection(ws, "visitor", services, conversation_id=conversation.id)
+    conn = _new_connection(ws, "visitor", services, conversation_id=conversation_id)
     hub = services.hub
-    conn.waiting = conversation.status == "waiting"
+    conn.waiting = waiting
     hub.add_visitor(conn)
-    set_visitor_presence(ctx, conversation.id, True)
+    set_visitor_presence(ctx, conversation_id, True)
     try:
-        view = await conv_actions.conversation_view(ctx, conversation.id, hello.last_seq)
-        conn.waiting = view.conversation.status == "waiting"
-        conn.mark_replayed(conversation.id, view.last_seq)
-        await ws.send_text(encode(_visitor_welcome(view)))
-        typing_bucket = TokenBucket(rate_per_s=5, burst=10)
-        message_bucket = TokenBucket(rate_per_s=2, burst=20)
-
-        async def handle(frame: BaseModel) -> None:
-            match frame:
-                case schemas.VisitorMessageSend(client_id=client_id, text=text):
-                    started = time.perf_counter()
-                    if not message_bucket.take() or not services.limits.messages.take(source):
-                        conn.send_frame(
-                            _error("rate_limited", "slow down a little", client_id=client_id)
-                        )
-                        return
-                    try:
-                        message, _ = await post_message(
-                            ctx, conversation.id, "visitor", client_id, text
-                        )
-                    except LyktError as exc:
-                        conn.send_frame(_error(exc.code, exc.message, client_id=client_id))
-                        return
-                    conn.send_frame(
-                        {"type": "message.ack", "client_id": client_id, "seq": message.seq}
-                    )
-                    services.metrics.message_stored("visitor", started)
-                case schemas.VisitorTyping(typing=typing):
-                    if typing_bucket.take():
-                        set_typing(ctx, conversation.id, "visitor", typing)
-                case schemas.VisitorEnd():
-                    await conv_actions.end_conversation(ctx, conversation, by="visitor")
-                case schemas.Pong():
-                    pass
-
+        await _send_visitor_welcome(ws, conn, ctx, conversation_id, hello.last_seq)
+        handle = _visitor_handler(conn, services, conversation_id, source_of(ws.scope))
         await _serve(ws, conn, services, handle, schemas.visitor_frames)
     except (_Closed, WebSocketDisconnect):
         pass
     finally:
         conn.closed = True
         hub.remove_visitor(conn)
-        if not hub.visitor_online(conversation.id):
-            set_visitor_presence(ctx, conversation.id, False)
+        if not hub.visitor_online(conversation_id):
+            set_visitor_presence(ctx, conversation_id, False)
         await _close(ws, 1000)
+
+
+async def _send_visitor_welcome(
+    ws: WebSocket, conn: Connection, ctx: Context, conversation_id: str, last_seq: int
+) -> None:
+    """The conversation as it stands and the messages after ``last_seq`` (read, sent and
+    let go: nothing of it stays with the socket)."""
+    view = await conv_actions.conversation_view(ctx, conversation_id, last_seq)
+    conn.waiting = view.conversation.status == "waiting"
+    conn.mark_replayed(conversation_id, view.last_seq)
+    await ws.send_text(encode(_visitor_welcome(view)))
+
+
+def _visitor_handler(
+    conn: Connection, services: Services, conversation_id: str, source: str
+) -> Callable[[BaseModel], Awaitable[None]]:
+    ctx = services.ctx
+    typing_bucket = TokenBucket(rate_per_s=5, burst=10)
+    message_bucket = TokenBucket(rate_per_s=2, burst=20)
+
+    async def handle(frame: BaseModel) -> None:
+        match frame:
+            case schemas.VisitorMessageSend(client_id=client_id, text=text):
+                started = time.perf_counter()
+                if not message_bucket.take() or not services.limits.messages.take(source):
+                    conn.send_frame(
+                        _error("rate_limited", "slow down a little", client_id=client_id)
+                    )
+                    return
+                try:
+                    message, _ = await post_message(
+                        ctx, conversation_id, "visitor", client_id, text
+                    )
+                except LyktError as exc:
+                    conn.send_frame(_error(exc.code, exc.message, client_id=client_id))
+                    return
+                conn.send_frame({"type": "message.ack", "client_id": client_id, "seq": message.seq})
+                services.metrics.message_stored("visitor", started)
+            case schemas.VisitorTyping(typing=typing):
+                if typing_bucket.take():
+                    set_typing(ctx, conversation_id, "visitor", typing)
+            case schemas.VisitorEnd():
+                await conv_actions.end_conversation(ctx, conversation_id, by="visitor")
+            case schemas.Pong():
+                pass
+
+    return handle
 
 
 def _visitor_welcome(view: ConversationView) -> Frame:
@@ -292,7 +304,6 @@ def _staff_conversation(
     }
 
 
-@router.websocket("/ws/staff")
 async def staff_socket(ws: WebSocket) -> None:
     services = _services(ws)
     ctx = services.ctx
@@ -336,6 +347,7 @@ async def staff_socket(ws: WebSocket) -> None:
                     },
                     "max_chats": staff.max_chats or ctx.rules.max_chats_per_host,
                     "queue": queue_frame(snapshot)["queue"],
+                    "queue_total": len(snapshot.entries),
                     "conversations": conversations,
                     "hours": (await opening_status(ctx)).as_dict(),
                 }
@@ -413,7 +425,7 @@ async def _handle_staff(
                 set_typing(ctx, cid, "host", typing)
         case schemas.StaffEnd(conversation_id=cid):
             conversation = await conv_actions.access_conversation_for_host(ctx, staff, cid)
-            await conv_actions.end_conversation(ctx, conversation, by="host")
+            await conv_actions.end_conversation(ctx, conversation.id, by="host")
         case schemas.Sync(conversation_id=cid, last_seq=last_seq):
             await conv_actions.access_conversation_for_host(ctx, staff, cid)
             view = await conv_actions.conversation_view(ctx, cid, last_seq)
@@ -425,3 +437,18 @@ async def _handle_staff(
             )
         case schemas.Pong():
             pass
+
+
+SOCKETS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
+    "/ws/visitor": visitor_socket,
+    "/ws/staff": staff_socket,
+}
+
+
+async def socket_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """The ASGI app for every WebSocket (see ``app.Lykt``): straight to its handler."""
+    handler = SOCKETS.get(scope["path"])
+    if handler is None:
+        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+        return
+    await handler(WebSocket(scope, receive, send))
