@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from lykt.realtime import CLOSE_SLOW_CONSUMER, Connection
 
@@ -85,5 +86,73 @@ def test_an_idle_socket_holds_no_task_and_frames_keep_their_order() -> None:
         while len(socket.sent) < 3:
             await asyncio.sleep(0)
         assert socket.sent == ["one", "two", "three"]
+
+    asyncio.run(main())
+
+
+async def _until(condition: Callable[[], bool], limit: int = 2000) -> None:
+    """Let the event loop run until ``condition`` holds (bounded: fails rather than hangs)."""
+    for _ in range(limit):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the condition never held")
+
+
+def test_a_message_that_overtook_the_one_before_it_waits_for_it() -> None:
+    """Two processes: the host's own message reaches its socket at once, the visitor's
+    comes through Redis a moment later. The socket still sees 1, 2, 3."""
+
+    async def main() -> None:
+        socket = FakeSocket()
+        socket.stalled.set()
+        conn = Connection("staff", socket.send_text, socket.close, queue_size=16)
+        conn.mark_replayed("c1", 1)  # the history carried seq 1
+        conn.start_sending()
+        conn.offer("seq 3", "c1", 3)
+        conn.offer("seq 4", "c1", 4)
+        conn.offer("other conversation", "c2", 7)
+        await _until(lambda: len(socket.sent) == 1)
+        assert socket.sent == ["other conversation"]  # 3 and 4 wait for 2
+        conn.offer("seq 2", "c1", 2)
+        await _until(lambda: len(socket.sent) == 4)
+        conn.offer("seq 3 again", "c1", 3)
+        conn.offer("seq 5", "c1", 5)
+        await _until(lambda: len(socket.sent) == 5)
+        assert socket.sent == ["other conversation", "seq 2", "seq 3", "seq 4", "seq 5"]
+
+    asyncio.run(main())
+
+
+def test_a_gap_that_does_not_fill_in_time_is_sent_anyway_and_the_late_one_too() -> None:
+    async def main() -> None:
+        socket = FakeSocket()
+        socket.stalled.set()
+        conn = Connection("visitor", socket.send_text, socket.close, queue_size=16, hold_s=0.01)
+        conn.mark_replayed("c1", 1)
+        conn.start_sending()
+        conn.offer("seq 3", "c1", 3)
+        await _until(lambda: socket.sent == ["seq 3"])  # given up waiting for 2
+        conn.offer("seq 2, late", "c1", 2)
+        conn.offer("seq 2, late, again", "c1", 2)
+        conn.offer("seq 4", "c1", 4)
+        await _until(lambda: len(socket.sent) == 3)
+        assert socket.sent == ["seq 3", "seq 2, late", "seq 4"]
+
+    asyncio.run(main())
+
+
+def test_a_history_that_carries_the_missing_message_releases_those_waiting() -> None:
+    async def main() -> None:
+        socket = FakeSocket()
+        socket.stalled.set()
+        conn = Connection("staff", socket.send_text, socket.close, queue_size=16)
+        conn.mark_replayed("c1", 1)
+        conn.start_sending()
+        conn.offer("seq 4", "c1", 4)
+        conn.offer("seq 3", "c1", 3)
+        conn.mark_replayed("c1", 3)  # a conversation.history with 1..3 went out
+        await _until(lambda: len(socket.sent) == 1)
+        assert socket.sent == ["seq 4"]
 
     asyncio.run(main())

@@ -38,6 +38,10 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_SERVICE_RESTART = 1012
 QUEUE_COALESCE_S = 0.05
 QUEUE_SHOWN = 50  # waiting visitors listed in a host's console
+# With several processes, a process hands its own messages to its sockets at once, while the
+# other side's come through Redis a moment later: seq n+1 can reach a socket before n. Such a
+# message waits (at most this long) for the one before it, so each socket sees 1, 2, 3...
+HOLD_OUT_OF_ORDER_S = 1.0
 
 
 def encode(frame: Frame) -> str:
@@ -47,7 +51,9 @@ def encode(frame: Frame) -> str:
 class Connection:
     """One live socket. Frames wait in a bounded backlog; a short-lived task drains it while
     there is something to send, so an idle socket costs no task at all (the heartbeat is one
-    timer for the whole hub)."""
+    timer for the whole hub). Messages go out in seq order per conversation: a copy of one
+    already sent is dropped, and one that overtook its predecessor waits for it (see
+    ``HOLD_OUT_OF_ORDER_S``); if that never comes, the client notices the gap and fetches it."""
 
     __slots__ = (
         "_backlog",
@@ -55,6 +61,9 @@ class Connection:
         "_close",
         "_close_task",
         "_drainer",
+        "_held",
+        "_hold_s",
+        "_missed",
         "_send_text",
         "_sending",
         "closed",
@@ -63,8 +72,8 @@ class Connection:
         "kind",
         "last_position",
         "last_received",
-        "replayed_through",
         "revalidate",
+        "sent_through",
         "staff_id",
         "waiting",
     )
@@ -78,6 +87,7 @@ class Connection:
         *,
         conversation_id: str | None = None,
         staff_id: int | None = None,
+        hold_s: float = HOLD_OUT_OF_ORDER_S,
     ) -> None:
         self.kind = kind  # visitor | staff
         self._send_text = send_text
@@ -96,9 +106,15 @@ class Connection:
         # The last (position, estimate) sent: a visitor whose place did not change is not
         # sent it again when someone joins behind them.
         self.last_position: tuple[int, int | None] | None = None
-        # Per conversation: messages up to this seq were sent in a welcome or history; copies
-        # that the bus brings as well are skipped, so no socket sees a seq twice.
-        self.replayed_through: dict[str, int] = {}
+        # Per conversation: messages up to this seq were sent, live or in a welcome or
+        # history; copies that the bus brings as well are skipped, so no socket sees a seq
+        # twice.
+        self.sent_through: dict[str, int] = {}
+        # Messages waiting for the one before them, per conversation, with the timer that
+        # gives up waiting; and seqs given up on, still sent if they turn up late.
+        self._held: dict[str, tuple[dict[int, str], asyncio.TimerHandle]] | None = None
+        self._missed: dict[str, set[int]] | None = None
+        self._hold_s = hold_s
         self.last_received = time.monotonic()
         self.closed = False
         self._close_task: asyncio.Task[None] | None = None
@@ -135,10 +151,13 @@ class Connection:
                 text, conversation_id, seq = self._backlog.popleft()
                 if not self._backlog:
                     self._backlog = None
-                # Queued while the welcome was being read: the welcome may already carry it.
-                if self._replayed(conversation_id, seq):
-                    continue
-                await self._send_text(text)
+                if conversation_id is not None and seq is not None:
+                    if not self._in_order(text, conversation_id, seq):
+                        continue
+                    await self._send_text(text)
+                    self._release_next(conversation_id)
+                else:
+                    await self._send_text(text)
         except Exception:
             # The peer is gone; the receive loop sees it too and cleans up.
             self.closed = True
@@ -149,11 +168,92 @@ class Connection:
     def _replayed(self, conversation_id: str | None, seq: int | None) -> bool:
         if conversation_id is None or seq is None:
             return False
-        return seq <= self.replayed_through.get(conversation_id, 0)
+        if seq > self.sent_through.get(conversation_id, 0):
+            return False
+        return not (self._missed and seq in self._missed.get(conversation_id, ()))
+
+    def _in_order(self, text: str, conversation_id: str, seq: int) -> bool:
+        """Whether to send this message now (and note it as sent); False drops a copy or
+        holds one that came before its predecessor."""
+        through = self.sent_through.get(conversation_id)
+        if through is not None:
+            if self._missed and seq in self._missed.get(conversation_id, ()):
+                # Late, but still wanted: the client places it by its seq.
+                missed = self._missed[conversation_id]
+                missed.discard(seq)
+                if not missed:
+                    del self._missed[conversation_id]
+                return True
+            if seq <= through:
+                return False  # the welcome, a history or the bus already brought it
+            if seq > through + 1:
+                self._hold(conversation_id, seq, text)
+                return False
+        self.sent_through[conversation_id] = seq
+        return True
+
+    def _hold(self, conversation_id: str, seq: int, text: str) -> None:
+        if self._held is None:
+            self._held = {}
+        entry = self._held.get(conversation_id)
+        if entry is None:
+            timer = asyncio.get_running_loop().call_later(
+                self._hold_s, self._give_up_waiting, conversation_id
+            )
+            entry = self._held[conversation_id] = ({}, timer)
+        entry[0][seq] = text
+
+    def _release_next(self, conversation_id: str) -> None:
+        """The message just sent may be the one others were waiting for: they go next."""
+        if not self._held or conversation_id not in self._held:
+            return
+        waiting, timer = self._held[conversation_id]
+        following: list[tuple[str, str | None, int | None]] = []
+        seq = self.sent_through[conversation_id] + 1
+        while seq in waiting:
+            following.append((waiting.pop(seq), conversation_id, seq))
+            seq += 1
+        if not waiting:
+            timer.cancel()
+            del self._held[conversation_id]
+        self._push_front(following)
+
+    def _give_up_waiting(self, conversation_id: str) -> None:
+        """The gap did not fill in time: send what waited, in order; a missing message is
+        still sent if it comes later, and the client fetches it meanwhile."""
+        if not self._held or conversation_id not in self._held:
+            return
+        through = self.sent_through.get(conversation_id, 0)
+        held, _ = self._held.pop(conversation_id)
+        waiting = {seq: text for seq, text in held.items() if seq > through}
+        if self.closed or not waiting:
+            return
+        top = max(waiting)
+        gaps = {s for s in range(through + 1, top) if s not in waiting}
+        if gaps:
+            if self._missed is None:
+                self._missed = {}
+            self._missed.setdefault(conversation_id, set()).update(gaps)
+        self.sent_through[conversation_id] = top
+        self._push_front([(waiting[s], None, None) for s in sorted(waiting)])
+
+    def _push_front(self, items: list[tuple[str, str | None, int | None]]) -> None:
+        if not items:
+            return
+        if self._backlog is None:
+            self._backlog = deque()
+        self._backlog.extendleft(reversed(items))
+        if self._sending and self._drainer is None and not self.closed:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
     def mark_replayed(self, conversation_id: str, last_seq: int) -> None:
-        current = self.replayed_through.get(conversation_id, 0)
-        self.replayed_through[conversation_id] = max(current, last_seq)
+        current = self.sent_through.get(conversation_id, 0)
+        self.sent_through[conversation_id] = max(current, last_seq)
+        if self._held and conversation_id in self._held:
+            waiting = self._held[conversation_id][0]
+            for seq in [s for s in waiting if s <= last_seq]:
+                del waiting[seq]  # the replay carried it
+            self._release_next(conversation_id)
 
     def send_frame(self, frame: Frame) -> None:
         self.offer(encode(frame))
