@@ -102,3 +102,34 @@ def test_events_reach_the_other_process_once_and_outages_are_reported(
             await b.stop()
 
     asyncio.run(main())
+
+
+def test_a_burst_reaches_the_other_process_whole_and_in_order(
+    redis_server: RedisProcess,
+) -> None:
+    """Events published faster than Redis answers go out in pipelined batches: every one
+    arrives once, in the order it was published, and none comes back to its sender."""
+
+    async def main() -> None:
+        a, b = RedisBus(redis_server.url, "burst"), RedisBus(redis_server.url, "burst")
+        seen_a: list[Event] = []
+        seen_b: list[Event] = []
+        a.subscribe(seen_a.append)
+        b.subscribe(seen_b.append)
+        await a.start()
+        await b.start()
+        try:
+            await until(lambda: a.healthy and b.healthy, "both subscribed")
+            burst = [
+                MessagePosted("c1", i, "visitor", f"m{i}", f"id{i}", NOW) for i in range(1, 1001)
+            ]
+            for event in burst:
+                a.publish(event)
+            await until(lambda: len(seen_b) >= len(burst), "the whole burst arrived")
+            assert seen_b == burst
+            assert seen_a == burst  # delivered locally once, not again from Redis
+        finally:
+            await a.stop()
+            await b.stop()
+
+    asyncio.run(main())

@@ -97,6 +97,7 @@ def decode_event(payload: bytes) -> tuple[str, Event | None]:
 
 
 RESYNC = "$resync"  # "you missed events from me: catch up from the database"
+PUBLISH_BATCH = 256  # events sent to Redis in one round trip at most
 EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
 
 
@@ -121,6 +122,8 @@ class RedisBus:
         self._client: Any = None
         self.on_reconnect: list[Callable[[], None]] = []
         self._resync = orjson.dumps({"n": self.node, "t": RESYNC})
+        # Our own events come back from Redis too: recognised by their first bytes, unread.
+        self._own_prefix = orjson.dumps({"n": self.node})[:-1]
         self.reconnect_delay_s = 0.5
 
     async def start(self) -> None:
@@ -166,18 +169,31 @@ class RedisBus:
 
     async def _publisher(self) -> None:
         while True:
-            payload = await self._out.get()
-            if await self._send(payload):
+            # Whatever piled up while the last round trip was under way goes in one pipeline,
+            # in order: one round trip per burst, not per event.
+            batch = [await self._out.get()]
+            while len(batch) < PUBLISH_BATCH:
+                try:
+                    batch.append(self._out.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            if await self._send(*batch):
                 if self._unsent:
                     # Others missed what we sent while Redis was away: ask them to catch up.
                     self._unsent = not await self._send(self._resync)
             else:
                 self._unsent = True  # dropped: the database has it, clients catch up
 
-    async def _send(self, payload: bytes) -> bool:
+    async def _send(self, *payloads: bytes) -> bool:
         for _ in range(2):  # a broken pooled connection is replaced on the second try
             try:
-                await self._client.publish(self.channel, payload)
+                if len(payloads) == 1:
+                    await self._client.publish(self.channel, payloads[0])
+                else:
+                    pipe = self._client.pipeline(transaction=False)
+                    for payload in payloads:
+                        pipe.publish(self.channel, payload)
+                    await pipe.execute()
                 self._published_ok = True
                 return True
             except Exception as exc:
@@ -209,6 +225,8 @@ class RedisBus:
                 async for message in pubsub.listen():
                     if message.get("type") != "message":
                         continue
+                    if message["data"].startswith(self._own_prefix):
+                        continue  # delivered here already, when it was published
                     try:
                         node, event = decode_event(message["data"])
                     except Exception:
