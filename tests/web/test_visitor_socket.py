@@ -249,3 +249,28 @@ def test_a_waiting_visitor_is_not_told_their_place_again_when_it_did_not_change(
         # answer to a bad frame they send now.
         ws1.send_text("{not json")
         assert ws1.receive_json()["type"] == "error"
+
+
+def test_a_visitor_the_server_cannot_welcome_now_is_asked_to_come_back(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A swamped database (thousands reconnecting after a restart) is not a lost chat: the
+    socket closes with 1013, which the page answers by coming back after its backoff."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from lykt.actions import conversations
+
+    conv = new_conversation(client)
+
+    async def swamped(*_args: Any) -> None:
+        raise PoolTimeout("QueuePool limit reached")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(conversations, "access_conversation_by_token", swamped)
+        with client.websocket_connect("/ws/visitor") as ws:
+            ws.send_json({"type": "hello", "token": conv["token"]})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 1013
+    with client.websocket_connect("/ws/visitor") as ws:  # and it works when it comes back
+        assert hello(ws, conv["token"])["type"] == "welcome"

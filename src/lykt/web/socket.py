@@ -40,6 +40,7 @@ from lykt.web.sources import source_of, take_address
 log = logging.getLogger(__name__)
 
 CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN = 1013  # the client comes back after its backoff and resumes
 CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
@@ -185,6 +186,10 @@ async def visitor_socket(ws: WebSocket) -> None:
         # The same close whether the token is wrong, expired or never existed.
         await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
         return
+    except Exception as exc:  # the database is away or swamped (a restart storm)
+        log.warning("could not welcome a visitor (%s); asked to come back", type(exc).__name__)
+        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+        return
 
     # The escrow: the address and port this connection comes from, sealed to the operator's
     # key (or nothing at all without one), then gone from the request.
@@ -206,6 +211,9 @@ async def visitor_socket(ws: WebSocket) -> None:
         await _serve(ws, conn, services, handle, schemas.visitor_frames)
     except (_Closed, WebSocketDisconnect):
         pass
+    except Exception as exc:
+        log.exception("a visitor socket failed (%s); asked to come back", type(exc).__name__)
+        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
     finally:
         conn.closed = True
         hub.remove_visitor(conn)
