@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.models import Message
@@ -24,10 +24,17 @@ async def by_client_ids(
     """The stored messages among ``(conversation_id, client_id)`` pairs: resends."""
     if not keys:
         return {}
+    # Two plain IN lists, not a row-value IN: SQLite answers the latter with a scan of the
+    # whole table (seconds with a million messages), the former from the unique index on
+    # (conversation_id, client_id). The few extra pairs it may match are dropped here.
     result = await session.execute(
-        select(Message).where(tuple_(Message.conversation_id, Message.client_id).in_(keys))
+        select(Message).where(
+            Message.conversation_id.in_({c for c, _ in keys}),
+            Message.client_id.in_({m for _, m in keys}),
+        )
     )
-    return {(m.conversation_id, m.client_id): m for m in result.scalars().all()}
+    found = ((m.conversation_id, m.client_id, m) for m in result.scalars().all())
+    return {(c, m_id): m for c, m_id, m in found if (c, m_id) in keys}
 
 
 async def insert_many(session: AsyncSession, messages: list[Message]) -> None:
