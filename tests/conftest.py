@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,15 @@ from tests.databases import (
 
 PASSWORD = "correct horse battery"
 # Tests here that use a database run once per database (see --databases); others on SQLite.
-EVERY_DATABASE = ("tests/web/", "tests/actions/", "tests/test_delivery_property.py")
+EVERY_DATABASE = (
+    "tests/web/",
+    "tests/actions/",
+    "tests/privacy/test_retention.py",
+    "tests/privacy/test_sources.py",
+    "tests/test_delivery_property.py",
+)
+REDIS_URL_ENV = "LYKT_TEST_REDIS_URL"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,9 +107,36 @@ def database_url(request: pytest.FixtureRequest, db_backend: str, tmp_path: Path
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
-    """Settings for a test app; open around the clock unless a test asks for the schedule."""
+    """Settings for a test app; open around the clock unless a test asks for the schedule.
+    On PostgreSQL the app is set up as in production: events go through Redis too (the
+    machine's, ``LYKT_TEST_REDIS_URL``), under a key prefix of its own."""
     overrides.setdefault("opening_hours", "always")
+    if database_url.startswith("postgresql"):
+        overrides.setdefault("redis_url", redis_for_tests())
+        overrides.setdefault("redis_prefix", f"lykt-test-{secrets.token_hex(6)}")
     return Settings(data_dir=tmp_path / "data", database_url=database_url, **overrides)
+
+
+@functools.cache
+def _redis_reachable(url: str) -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return f"Redis at {url} is not reachable ({type(exc).__name__}); see ../shared/services.md"
+    return None
+
+
+def redis_for_tests() -> str:
+    """The Redis the PostgreSQL leg uses; skipped without it, or failed when CI needs it."""
+    url = os.environ.get(REDIS_URL_ENV, DEFAULT_REDIS_URL)
+    problem = _redis_reachable(url)
+    if problem is not None:
+        if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    return url
 
 
 @pytest.fixture

@@ -98,6 +98,7 @@ def decode_event(payload: bytes) -> tuple[str, Event | None]:
 
 RESYNC = "$resync"  # "you missed events from me: catch up from the database"
 PUBLISH_BATCH = 256  # events sent to Redis in one round trip at most
+STARTUP_WAIT_S = 3.0  # how long a starting process waits for its subscription
 EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
 
 
@@ -125,6 +126,7 @@ class RedisBus:
         # Our own events come back from Redis too: recognised by their first bytes, unread.
         self._own_prefix = orjson.dumps({"n": self.node})[:-1]
         self.reconnect_delay_s = 0.5
+        self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
         import redis.asyncio as redis
@@ -134,6 +136,11 @@ class RedisBus:
         )
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._publisher()), loop.create_task(self._subscriber())]
+        # Ready means subscribed: wait for it a moment (a Redis that is away only makes the
+        # process start degraded; it keeps trying).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STARTUP_WAIT_S):
+                await self._subscribed.wait()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -216,6 +223,7 @@ class RedisBus:
             try:
                 await pubsub.subscribe(self.channel)
                 self._healthy = True
+                self._subscribed.set()
                 if self._unsent:  # Redis is back: others missed what we sent meanwhile
                     self._unsent = not await self._send(self._resync)
                 if self._lost_events:

@@ -122,6 +122,7 @@ def test_messages_over_the_source_limit_are_refused_one_by_one_and_nothing_accep
             assert len(ws.receive_json()["messages"]) == 1  # what was acked is there
 
 
+@pytest.mark.databases("sqlite")  # it reads the escrow's own SQLite file
 def test_without_an_escrow_key_nothing_about_the_address_is_kept(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -23,6 +23,14 @@ def test_alive_and_ready(client: TestClient) -> None:
     assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "bus": "ok"}
 
 
+@pytest.mark.databases("postgresql")
+def test_on_postgresql_the_app_runs_as_in_production_with_redis(client: TestClient) -> None:
+    from lykt.bus import RedisBus
+
+    assert isinstance(client.app.state.services.ctx.bus, RedisBus)  # type: ignore[attr-defined]
+    assert client.get("/readyz").json()["bus"] == "ok"  # subscribed before it took requests
+
+
 @pytest.mark.databases("sqlite")
 def test_readiness_fails_when_the_database_is_gone(client: TestClient) -> None:
     ctx = client.app.state.services.ctx  # type: ignore[attr-defined]
