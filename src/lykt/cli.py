@@ -8,6 +8,7 @@ import asyncio
 import getpass
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -266,8 +267,12 @@ async def _privacy(ctx: Context, args: argparse.Namespace) -> None:
         as_of = args.as_of
         if as_of is not None and as_of.tzinfo is None:
             raise Invalid("--as-of needs an offset, e.g. 2026-12-05T10:00:00+01:00")
+        started = time.monotonic()
         result = await purge_expired(ctx, as_of)
-        print(f"deleted {result.conversations} conversation(s), {result.messages} message(s)")
+        print(
+            f"deleted {result.conversations} conversation(s), {result.messages} message(s) "
+            f"in {time.monotonic() - started:.2f} s"
+        )
     elif args.command == "stats":
         cells = await statistics(ctx, args.from_week, args.to_week)
         if not cells:

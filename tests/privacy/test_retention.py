@@ -103,6 +103,41 @@ def test_a_conversation_never_ended_goes_72_hours_after_its_last_word(database_u
     run_at(database_url, oslo(WEDNESDAY, 16), work, always_open=True)
 
 
+def test_a_backlog_is_purged_in_many_batches_oldest_first_and_nothing_is_left(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After days switched off, the purge takes the backlog in batches (here tiny ones) so
+    chats get the write lock in between; every conversation and message goes all the same,
+    and a conversation still within the period stays."""
+    from lykt.actions import retention
+
+    monkeypatch.setattr(retention, "PURGE_BATCH", 3)
+    monkeypatch.setattr(retention, "PURGE_MESSAGES_FIRST", 4)
+    monkeypatch.setattr(retention, "PURGE_MESSAGES_RANGE", (1, 6))
+    deleted: list[str] = []
+
+    async def work(ctx: Context, clock: ManualClock, published: list[Event]) -> None:
+        ended = []
+        for n in range(8):
+            conversation, _ = await open_conversation(ctx, 15, "self")
+            for i in range(n % 3 + 1):
+                await post_message(ctx, conversation.id, "visitor", f"c{i}", f"melding {i}")
+            await end_conversation(ctx, conversation.id, by="visitor")
+            ended.append(conversation.id)
+            clock.advance(MINUTE)
+        clock.advance(RETENTION)
+        recent, token = await open_conversation(ctx, 15, "self")
+        await post_message(ctx, recent.id, "visitor", "r", "fortsatt her")
+        result = await purge_expired(ctx)
+        assert (result.conversations, result.messages) == (8, sum(n % 3 + 1 for n in range(8)))
+        deleted.extend(e.conversation_id for e in published if isinstance(e, ConversationDeleted))
+        assert deleted == ended  # oldest first
+        assert (await purge_expired(ctx)).conversations == 0
+        assert (await access_conversation_by_token(ctx, token)).id == recent.id
+
+    run_at(database_url, oslo(WEDNESDAY, 16), work, always_open=True)
+
+
 def test_a_legal_hold_keeps_a_conversation_until_released_and_is_audited(
     database_url: str,
 ) -> None:

@@ -52,16 +52,25 @@ async def record_connection(
     return True
 
 
-async def delete_records(ctx: Context, conversation_ids: Sequence[str]) -> int:
-    """With the purge: the sealed records of deleted conversations go too."""
+async def delete_records(
+    ctx: Context, conversation_ids: Sequence[str], *, forget: bool = True
+) -> int:
+    """With the purge: the sealed records of deleted conversations go too. Their bytes are
+    forgotten on disk at once, or (``forget=False``, batch after batch) by one
+    ``forget_deleted_bytes`` at the end."""
     vault = ctx.escrow
     if vault is None or not conversation_ids:
         return 0
     async with _write(vault) as session:
         deleted = await escrow_store.delete_for(session, conversation_ids)
-    if deleted:
+    if deleted and forget:
         await vault.db.forget_deleted_bytes()
     return deleted
+
+
+async def forget_deleted_bytes(ctx: Context) -> None:
+    if ctx.escrow is not None:
+        await ctx.escrow.db.forget_deleted_bytes()
 
 
 async def delete_orphans(ctx: Context) -> int:

@@ -7,21 +7,31 @@ by a supervisor (the duty to avert) keeps it until released or until the hold ex
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lykt.actions.context import Context
 from lykt.actions.escrow import delete_orphans
 from lykt.actions.escrow import delete_records as delete_escrow_records
+from lykt.actions.escrow import forget_deleted_bytes as forget_escrow_bytes
 from lykt.actions.hours import current_schedule
 from lykt.actions.statistics import count_conversation
 from lykt.errors import Forbidden, Invalid, NotFound
 from lykt.events import ConversationDeleted
-from lykt.models import AuditEntry, LegalHold, Staff, storable
+from lykt.models import AuditEntry, Conversation, LegalHold, Staff, storable
 from lykt.store import conversations as conversations_store
 from lykt.store import retention as retention_store
 
+# A purge goes in batches, each one transaction: conversations (at most PURGE_BATCH) whose
+# messages add up to about a target that adapts so a batch takes about PURGE_BATCH_S. The
+# write lock is free between batches, so chats go on while a backlog (say, after days
+# switched off) is purged; a bigger batch would purge faster and stall them longer.
 PURGE_BATCH = 500
+PURGE_BATCH_S = 0.25
+PURGE_MESSAGES_FIRST = 5_000
+PURGE_MESSAGES_RANGE = (500, 100_000)
 MAX_REASON_CHARS = 1000
 HOLD_ROLES = ("supervisor", "admin")
 
@@ -40,11 +50,14 @@ async def purge_expired(ctx: Context, as_of: datetime | None = None) -> PurgeRes
     cutoff = now - timedelta(hours=ctx.rules.retention_hours)
     tz = (await current_schedule(ctx)).tz
     conversations = messages = 0
+    target = PURGE_MESSAGES_FIRST
     while True:
+        started = time.monotonic()
         async with ctx.transaction() as tx:
-            batch = await retention_store.expired(tx.session, cutoff, now, PURGE_BATCH)
-            if not batch:
+            found = await retention_store.expired(tx.session, cutoff, now, PURGE_BATCH)
+            if not found:
                 break
+            batch = _up_to(found, target)
             for conversation in batch:
                 if conversation.status != "ended":  # never ended: count it as it goes
                     await count_conversation(
@@ -56,13 +69,27 @@ async def purge_expired(ctx: Context, as_of: datetime | None = None) -> PurgeRes
             conversations += len(batch)
         # After the commit: an address record never outlives its conversation for long (a
         # crash right here leaves orphans, which delete_orphans removes at the next run).
-        await delete_escrow_records(ctx, ids)
-        if len(batch) < PURGE_BATCH:
+        await delete_escrow_records(ctx, ids, forget=False)
+        if len(found) < PURGE_BATCH and len(batch) == len(found):
             break
+        took = max(time.monotonic() - started, 0.001)
+        low, high = PURGE_MESSAGES_RANGE
+        target = int(min(high, max(low, target * min(4.0, PURGE_BATCH_S / took))))
     if conversations:
         await ctx.db.forget_deleted_bytes()
+        await forget_escrow_bytes(ctx)
     await delete_orphans(ctx)
     return PurgeResult(conversations, messages)
+
+
+def _up_to(found: Sequence[Conversation], messages: int) -> Sequence[Conversation]:
+    """The first conversations whose messages add up to at most ``messages`` (at least one)."""
+    total = 0
+    for index, conversation in enumerate(found):
+        total += conversation.last_seq
+        if total > messages and index > 0:
+            return found[:index]
+    return found
 
 
 def _check_supervisor(staff: Staff) -> None:
