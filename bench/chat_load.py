@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,16 +437,32 @@ async def send_stream(run: Run, stream: Stream, phase: float, text: str) -> None
 
 
 class CpuSampler:
-    """CPU seconds of this process and of the server at the window's start and end."""
+    """CPU seconds of this process and of the server at the window's start and end. With
+    ``more_pids`` (further server processes) the server figures are the sum over all of them
+    (and "main thread" the sum of their main threads); py-spy samples the first one only."""
 
-    def __init__(self, run: Run, server_pid: int, profile: Path | None) -> None:
+    def __init__(
+        self,
+        run: Run,
+        server_pid: int,
+        profile: Path | None,
+        more_pids: Sequence[int] = (),
+    ) -> None:
         self.run = run
         self.pid = server_pid
+        self.pids = (server_pid, *more_pids)
         self.profile = profile
         self.spy: subprocess.Popen[bytes] | None = None
 
     def snap(self) -> tuple[float, float, float, float, float]:
-        return time.monotonic(), time.process_time(), *proc_cpu_s(self.pid), machine_busy_s()
+        cpu = [proc_cpu_s(pid) for pid in self.pids]
+        return (
+            time.monotonic(),
+            time.process_time(),
+            sum(c[0] for c in cpu),
+            sum(c[1] for c in cpu),
+            machine_busy_s(),
+        )
 
     async def sample(self) -> None:
         run = self.run
@@ -475,7 +491,7 @@ class CpuSampler:
             # whatever else ran on the machine meanwhile (other processes, the kernel's
             # share not charged to us): noise to know about
             "other_cpu_s": (end[4] - start[4]) - (end[1] - start[1]) - (end[2] - start[2]),
-            "other_top": top_others(procs_before, procs_after, {os.getpid(), self.pid}),
+            "other_top": top_others(procs_before, procs_after, {os.getpid(), *self.pids}),
         }
 
     async def finish_profile(self) -> None:
@@ -521,7 +537,12 @@ def start_py_spy(pid: int, out: Path, duration: float) -> subprocess.Popen[bytes
 
 
 async def run_load(
-    run: Run, streams: list[Stream], server_pid: int, profile: Path | None = None
+    run: Run,
+    streams: list[Stream],
+    server_pid: int,
+    profile: Path | None = None,
+    *,
+    more_pids: Sequence[int] = (),
 ) -> None:
     """The measured part: schedule every stream, wait for the answers, count."""
     plan = run.plan
@@ -531,7 +552,7 @@ async def run_load(
     gc.freeze()
     gc.disable()
     run.start(time.monotonic() + 0.5)
-    sampler = CpuSampler(run, server_pid, profile)
+    sampler = CpuSampler(run, server_pid, profile, more_pids)
     sampling = asyncio.create_task(sampler.sample())
     period = 1.0 / plan.rate
     senders = [
@@ -723,12 +744,82 @@ def add_hosts_with_cli(env: dict[str, str], hosts: list[Host], jobs: int) -> Non
         pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: start no more of them
 
 
+def add_hosts_fast(env: dict[str, str], hosts: list[Host]) -> None:
+    """Every host in ONE process, through Lykt's own ``add_staff`` action (what ``lykt staff
+    add`` runs, after the same migration), but with cheap argon2 parameters. Each ``staff
+    add`` process costs about 2 s of CPU on a slow machine (start, imports, a 0.2 s hash) and
+    each login another 0.2 s hash in the server, so hundreds of hosts would take minutes of
+    setup. An argon2 hash records its parameters, so the server's login check of these
+    passwords is cheap too. Password hashing is never part of what is measured."""
+    request = orjson.dumps(
+        {"hosts": [{"email": h.email, "name": h.name, "password": h.password} for h in hosts]}
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import bench.chat_load as m; m.add_hosts_child()"],
+        env=env,
+        cwd=ROOT,
+        input=request,
+        capture_output=True,
+        timeout=120 + 0.5 * len(hosts),
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"adding hosts failed ({done.returncode}):\n{done.stderr.decode(errors='replace')}"
+        )
+
+
+def add_hosts_child() -> None:
+    """The process :func:`add_hosts_fast` starts: the hosts as JSON on stdin, the settings
+    from the environment (``LYKT_*``), as for ``lykt staff add``."""
+    import argon2
+
+    import lykt.actions.staff as staff_actions
+    from lykt.app import build_context, close_databases, open_databases
+    from lykt.bus import InMemoryBus
+    from lykt.settings import Settings
+
+    request = orjson.loads(sys.stdin.buffer.read())
+    if hasattr(staff_actions, "_hasher"):
+        staff_actions._hasher = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    else:
+        print("note: full-cost password hashes (lykt's hasher moved)", file=sys.stderr)
+
+    async def add_all() -> None:
+        ctx = build_context(Settings(), bus=InMemoryBus())
+        try:
+            await open_databases(ctx)
+            for host in request["hosts"]:
+                await staff_actions.add_staff(
+                    ctx, host["email"], host["name"], "host", host["password"]
+                )
+        finally:
+            await close_databases(ctx)
+
+    asyncio.run(add_all())
+
+
 class LyktClient:
-    def __init__(self, run: Run, base_url: str, ws_url: str, hosts: list[Host]) -> None:
+    """Visitors use ``base_url``/``ws_url`` (``POST /api/conversations``, ``/ws/visitor``);
+    hosts use ``host_base_url``/``host_ws_url`` (login, ``/ws/staff``), by default the same
+    server, or another process of the same service (the events then cross Redis)."""
+
+    def __init__(
+        self,
+        run: Run,
+        base_url: str,
+        ws_url: str,
+        hosts: list[Host],
+        *,
+        host_base_url: str | None = None,
+        host_ws_url: str | None = None,
+    ) -> None:
         self.run = run
         self.plan = run.plan
         self.base_url = base_url
         self.ws_url = ws_url
+        self.host_base_url = host_base_url or base_url
+        self.host_ws_url = host_ws_url or ws_url
         self.hosts = hosts
         self.conv_ids: list[str] = [""] * self.plan.conversations
         self.conv_index: dict[str, int] = {}
@@ -809,12 +900,17 @@ class LyktClient:
 
     # setup
     async def setup(self) -> None:
-        async with httpx.AsyncClient(base_url=self.base_url, trust_env=False, timeout=30) as http:
+        async with (
+            httpx.AsyncClient(base_url=self.base_url, trust_env=False, timeout=30) as http,
+            httpx.AsyncClient(
+                base_url=self.host_base_url, trust_env=False, timeout=30
+            ) as staff_http,
+        ):
             sem = asyncio.Semaphore(4)  # argon2 verifies run in the server's threads
 
             async def login(host: Host) -> None:
                 async with sem:
-                    r = await http.post(
+                    r = await staff_http.post(
                         "/api/staff/login", json={"email": host.email, "password": host.password}
                     )
                 r.raise_for_status()
@@ -824,7 +920,7 @@ class LyktClient:
                 host.cookie = cookie
 
             await asyncio.gather(*(login(h) for h in self.hosts))
-            http.cookies.clear()
+            staff_http.cookies.clear()
             await asyncio.gather(*(self.open_staff(i) for i in range(len(self.hosts))))
             conv_sem = asyncio.Semaphore(8)  # keeps the waiting queue (broadcast to all) short
 
@@ -837,7 +933,7 @@ class LyktClient:
     async def open_staff(self, index: int) -> None:
         host = self.hosts[index]
         ws = await connect(
-            self.ws_url + "/ws/staff",
+            self.host_ws_url + "/ws/staff",
             additional_headers={"Cookie": f"lykt_staff={host.cookie}"},
             **WS_OPTS,
         )
@@ -889,10 +985,27 @@ class LyktClient:
 
 
 async def lykt_async(
-    plan: Plan, port: int, server_pid: int, hosts: list[Host], profile: Path | None
+    plan: Plan,
+    port: int,
+    server_pid: int,
+    hosts: list[Host],
+    profile: Path | None,
+    *,
+    host_port: int | None = None,
+    host_pid: int | None = None,
+    name: str = "lykt",
 ) -> Run:
-    run = Run("lykt", plan, echo=False)
-    client = LyktClient(run, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", hosts)
+    """Set up and run the load. With ``host_port``, the hosts log in and open their staff
+    sockets on that server (another process, pid ``host_pid``) and the visitors on ``port``."""
+    run = Run(name, plan, echo=False)
+    client = LyktClient(
+        run,
+        f"http://127.0.0.1:{port}",
+        f"ws://127.0.0.1:{port}",
+        hosts,
+        host_base_url=None if host_port is None else f"http://127.0.0.1:{host_port}",
+        host_ws_url=None if host_port is None else f"ws://127.0.0.1:{host_port}",
+    )
     try:
         t = time.monotonic()
         async with asyncio.timeout(60 + 0.5 * plan.conversations + 0.2 * plan.hosts):
@@ -902,13 +1015,18 @@ async def lykt_async(
             f"claimed in {time.monotonic() - t:.1f} s",
             flush=True,
         )
-        await run_load(run, client.streams(), server_pid, profile)
+        more_pids = () if host_pid is None else (host_pid,)
+        await run_load(run, client.streams(), server_pid, profile, more_pids=more_pids)
     finally:
         await close_all(run, client.sockets(), client.tasks)
     return run
 
 
-def lykt_env(data_dir: Path, max_chats: int) -> dict[str, str]:
+def lykt_env(
+    data_dir: Path, max_chats: int, *, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The server's and the CLI's environment. ``extra`` is added last, on purpose (e.g.
+    ``LYKT_DATABASE_URL``, ``LYKT_REDIS_URL``, ``LYKT_REDIS_PREFIX``)."""
     # No LYKT_* setting of the caller's (a database URL!) may leak into the benchmark.
     env = {k: v for k, v in os.environ.items() if not k.startswith("LYKT_")}
     env.update(
@@ -922,33 +1040,21 @@ def lykt_env(data_dir: Path, max_chats: int) -> dict[str, str]:
         LYKT_SOURCE_MESSAGES_PER_S="1000000",
         LYKT_SOURCE_LOGINS_BURST="1000000",
     )
+    if extra:
+        env.update(extra)
     return env
 
 
-def run_lykt(
-    plan: Plan, children: Children, workdir: Path, jobs: int, profile: Path | None
-) -> tuple[Run, dict[str, Any]]:
-    data_dir = workdir / "data"
-    env = lykt_env(data_dir, plan.convs_per_host)
-    hosts = [
-        Host(f"bench-host-{i}@example.org", f"Host {i}", secrets.token_urlsafe(18))
-        for i in range(plan.hosts)
-    ]
-    t = time.monotonic()
-    add_hosts_with_cli(env, hosts, jobs)
-    print(
-        f"  added {len(hosts)} hosts with `python -m lykt staff add` in "
-        f"{time.monotonic() - t:.1f} s",
-        flush=True,
-    )
+def start_lykt_server(
+    children: Children, env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``python -m lykt serve`` on a free port, once it answers ``/api/status``."""
     port = free_port()
-    log_path = workdir / "lykt-server.log"
     proc = children.spawn(
         [sys.executable, "-m", "lykt", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env,
         log_path,
     )
-    stop_offset = 0
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -961,11 +1067,15 @@ def run_lykt(
             if time.monotonic() > deadline:
                 raise RuntimeError("lykt serve did not answer /api/status within 30 s")
             time.sleep(0.05)
-        print(f"  lykt serve pid {proc.pid} on 127.0.0.1:{port}, data in {data_dir}", flush=True)
-        run = asyncio.run(lykt_async(plan, port, proc.pid, hosts, profile))
-    finally:
-        stop_offset = log_path.stat().st_size if log_path.exists() else 0
+    except BaseException:
         children.stop(proc)
+        raise
+    return proc, port
+
+
+def server_log_report(log_path: Path, stop_offset: int, label: str = "server") -> dict[str, Any]:
+    """The warnings and errors of a server log, before and after we asked it to stop;
+    printed too."""
     data = log_path.read_bytes() if log_path.exists() else b""
     report = {
         "during_run": log_problems(data[:stop_offset].decode(errors="replace")),
@@ -974,11 +1084,89 @@ def run_lykt(
     for when, found in report.items():
         if found["problem_lines"]:
             print(
-                f"  server log {when.replace('_', ' ')}: {found['problem_lines']} warning/error "
+                f"  {label} log {when.replace('_', ' ')}: {found['problem_lines']} warning/error "
                 f"lines; exceptions: {found['exceptions'] or 'none'}"
             )
             for ln in found["first"]:
                 print("    " + ln)
+    return report
+
+
+def run_lykt(
+    plan: Plan,
+    children: Children,
+    workdir: Path,
+    jobs: int,
+    profile: Path | None,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    two_processes: bool = False,
+    name: str = "lykt",
+    fast_hosts: bool = False,
+) -> tuple[Run, dict[str, Any]]:
+    """Hosts added, a fresh server started, the load run, the server stopped.
+
+    ``extra_env`` goes to the server and the CLI (database URL, Redis). ``two_processes``:
+    two ``lykt serve`` processes of one service (``extra_env`` must name a shared database
+    and Redis), every visitor on the first and every host on the second, so that every
+    ``message.posted`` crosses Redis; the report then also has ``host_process``, the second
+    server's log. ``fast_hosts``: add the hosts with :func:`add_hosts_fast` instead of one
+    ``lykt staff add`` per host."""
+    if two_processes and not (
+        extra_env and extra_env.get("LYKT_DATABASE_URL") and extra_env.get("LYKT_REDIS_URL")
+    ):
+        raise ValueError("two processes need LYKT_DATABASE_URL and LYKT_REDIS_URL in extra_env")
+    data_dir = workdir / "data"
+    env = lykt_env(data_dir, plan.convs_per_host, extra=extra_env)
+    hosts = [
+        Host(f"bench-host-{i}@example.org", f"Host {i}", secrets.token_urlsafe(18))
+        for i in range(plan.hosts)
+    ]
+    t = time.monotonic()
+    if fast_hosts:
+        add_hosts_fast(env, hosts)
+        how = "in one process (lykt's add_staff, cheap argon2 parameters)"
+    else:
+        add_hosts_with_cli(env, hosts, jobs)
+        how = "with `python -m lykt staff add`"
+    print(f"  added {len(hosts)} hosts {how} in {time.monotonic() - t:.1f} s", flush=True)
+    log_path = workdir / "lykt-server.log"
+    host_log_path = workdir / "lykt-server-b.log"
+    stop_offset = host_stop_offset = 0
+    proc, port = start_lykt_server(children, env, log_path)
+    host_proc: subprocess.Popen[bytes] | None = None
+    try:
+        print(f"  lykt serve pid {proc.pid} on 127.0.0.1:{port}, data in {data_dir}", flush=True)
+        host_port: int | None = None
+        if two_processes:
+            host_env = lykt_env(workdir / "data-b", plan.convs_per_host, extra=extra_env)
+            host_proc, host_port = start_lykt_server(children, host_env, host_log_path)
+            print(
+                f"  second lykt serve pid {host_proc.pid} on 127.0.0.1:{host_port}: visitors "
+                f"on :{port}, hosts on :{host_port}",
+                flush=True,
+            )
+        run = asyncio.run(
+            lykt_async(
+                plan,
+                port,
+                proc.pid,
+                hosts,
+                profile,
+                host_port=host_port,
+                host_pid=None if host_proc is None else host_proc.pid,
+                name=name,
+            )
+        )
+    finally:
+        stop_offset = log_path.stat().st_size if log_path.exists() else 0
+        if host_proc is not None:
+            host_stop_offset = host_log_path.stat().st_size if host_log_path.exists() else 0
+            children.stop(host_proc)
+        children.stop(proc)
+    report = server_log_report(log_path, stop_offset, "server" if host_proc is None else "server A")
+    if host_proc is not None:
+        report["host_process"] = server_log_report(host_log_path, host_stop_offset, "server B")
     return run, report
 
 
@@ -1259,6 +1447,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def plan_from_args(args: argparse.Namespace) -> Plan:
+    """The plan that :func:`parse_args`'s options describe."""
+    return Plan(
+        conversations=args.conversations,
+        rate=args.rate_per_conv,
+        convs_per_host=args.convs_per_host or default_convs_per_host(args.rate_per_conv),
+        duration=args.duration,
+        warmup=args.warmup,
+        message_chars=args.message_chars,
+        drain_timeout=args.drain_timeout,
+    )
+
+
 def _raise_interrupt(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -1268,15 +1469,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.echo_server is not None:
         asyncio.run(echo_server(args.echo_server))
         return 0
-    plan = Plan(
-        conversations=args.conversations,
-        rate=args.rate_per_conv,
-        convs_per_host=args.convs_per_host or default_convs_per_host(args.rate_per_conv),
-        duration=args.duration,
-        warmup=args.warmup,
-        message_chars=args.message_chars,
-        drain_timeout=args.drain_timeout,
-    )
+    plan = plan_from_args(args)
     print(
         f"plan: {plan.conversations} conversations x {plan.rate:g} msg/s each way = "
         f"{plan.offered_per_s:g} msg/s offered; {plan.hosts} hosts x {plan.convs_per_host} "
