@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import resource
@@ -75,6 +76,9 @@ async def keep_answering(ws: ClientConnection) -> None:
                 await ws.send('{"type":"pong"}')
 
 
+READERS: list[asyncio.Task[None]] = []  # each visitor answers heartbeats from its welcome on
+
+
 async def open_visitors(port: int, n: int, concurrency: int = 100) -> list[ClientConnection]:
     sockets: list[ClientConnection] = []
     tokens: list[str] = []
@@ -96,6 +100,9 @@ async def open_visitors(port: int, n: int, concurrency: int = 100) -> list[Clien
             while json.loads(await ws.recv())["type"] != "welcome":
                 pass
             sockets.append(ws)
+            # As a browser tab does: from the welcome on it answers the server's pings (a
+            # socket silent for three heartbeats is closed, and 10,000 take minutes to open).
+            READERS.append(asyncio.create_task(keep_answering(ws)))
 
     await asyncio.gather(*(hello(t) for t in tokens))
     return sockets
@@ -119,10 +126,16 @@ def measure(kind: str, pid: int, opener: Any, n: int, settle: float) -> dict[str
         t = time.monotonic()
         sockets = await opener(n)
         took = time.monotonic() - t
-        readers = [asyncio.create_task(keep_answering(ws)) for ws in sockets]
+        # Lykt's visitors answer from their welcome on; the baseline's idle sockets from now.
+        readers = list(READERS) or [asyncio.create_task(keep_answering(ws)) for ws in sockets]
         await asyncio.sleep(settle)  # let queue pushes and heartbeats settle before reading
         after = rss_kib(pid)
         alive = sum(1 for ws in sockets if ws.state.name == "OPEN")
+        closes = collections.Counter(
+            str(ws.close_code) for ws in sockets if ws.state.name != "OPEN"
+        )
+        if closes:
+            print(f"{kind:9} closed by the server before the end: {dict(closes)}", flush=True)
         for ws in sockets:
             with contextlib.suppress(Exception):
                 await ws.close()
