@@ -128,6 +128,7 @@ class Conversation(Base):
         Index("ix_conversations_status_created", "status", "created_at"),
         Index("ix_conversations_ended_at", "ended_at"),
         Index("ix_conversations_last_activity_at", "last_activity_at"),
+        Index("ix_conversations_claimed_at", "claimed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

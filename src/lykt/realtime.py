@@ -42,6 +42,8 @@ QUEUE_SHOWN = 50  # waiting visitors listed in a host's console
 # other side's come through Redis a moment later: seq n+1 can reach a socket before n. Such a
 # message waits (at most this long) for the one before it, so each socket sees 1, 2, 3...
 HOLD_OUT_OF_ORDER_S = 1.0
+# Sockets welcomed at once (each reads the database once or twice); more wait in the pool.
+WELCOMING_AT_ONCE = 128
 
 
 def encode(frame: Frame) -> str:
@@ -284,9 +286,37 @@ class Connection:
         self.last_received = time.monotonic()
 
 
+class Admission:
+    """How many sockets are being welcomed (read from the database) at once. Beyond the
+    limit a newcomer is turned away at once and comes back after its backoff: a queue of
+    thousands in front of a handful of database connections would only time out, and
+    every client would try again anyway (congestion collapse)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.current = 0
+        self.turned_away = 0
+
+    def enter(self) -> bool:
+        if self.current >= self.limit:
+            self.turned_away += 1
+            return False
+        self.current += 1
+        return True
+
+    def leave(self) -> None:
+        self.current -= 1
+
+
 class Hub:
-    def __init__(self, ctx: Context, heartbeat_interval_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        heartbeat_interval_s: float = 15.0,
+        welcoming_at_once: int = WELCOMING_AT_ONCE,
+    ) -> None:
         self.ctx = ctx
+        self.welcomes = Admission(welcoming_at_once)
         self.heartbeat_interval_s = heartbeat_interval_s
         self.visitors: dict[str, set[Connection]] = {}
         self.staff: set[Connection] = set()

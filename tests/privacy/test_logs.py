@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from lykt.privacy.logs import REDACTED, ScrubAddresses, scrub
+from lykt.privacy.logs import REDACTED, NoSocketAccessLog, ScrubAddresses, scrub
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,18 @@ def test_filter_scrubs_formatted_arguments(caplog: pytest.LogCaptureFixture) -> 
         logger.info('%s - "WebSocket %s" [accepted]', ("198.51.100.23", 40000), "/ws/visitor")
     assert "198.51.100.23" not in caplog.text
     assert REDACTED in caplog.text
+
+
+def test_no_line_per_socket_from_uvicorn_but_its_warnings_stay() -> None:
+    quiet = NoSocketAccessLog()
+
+    def record(level: int, msg: str, *args: object) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", level, __file__, 1, msg, args, None)
+
+    assert not quiet.filter(record(logging.INFO, "connection open"))
+    assert not quiet.filter(record(logging.INFO, "connection closed"))
+    assert not quiet.filter(
+        record(logging.INFO, '%s - "WebSocket %s" [accepted]', "[address]", "/ws/visitor")
+    )
+    assert quiet.filter(record(logging.INFO, "Application startup complete."))
+    assert quiet.filter(record(logging.WARNING, "connection closed"))

@@ -274,3 +274,24 @@ def test_a_visitor_the_server_cannot_welcome_now_is_asked_to_come_back(
             assert closed.value.code == 1013
     with client.websocket_connect("/ws/visitor") as ws:  # and it works when it comes back
         assert hello(ws, conv["token"])["type"] == "welcome"
+
+
+def test_when_too_many_are_being_welcomed_a_newcomer_is_asked_to_come_back_at_once(
+    client: TestClient,
+) -> None:
+    """After a restart thousands say hello together. Beyond what the database can answer
+    soon, a visitor is not queued until its wait times out: it gets 1013 at once and comes
+    back after its backoff. Counted in /metrics."""
+    hub = client.app.state.services.hub  # type: ignore[attr-defined]
+    conv = new_conversation(client)
+    hub.welcomes.current = hub.welcomes.limit  # as if that many were being welcomed now
+    with client.websocket_connect("/ws/visitor") as ws:
+        ws.send_json({"type": "hello", "token": conv["token"]})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 1013
+    assert "lykt_welcomes_turned_away_total 1.0" in client.get("/metrics").text
+    hub.welcomes.current = 0
+    with client.websocket_connect("/ws/visitor") as ws:
+        assert hello(ws, conv["token"])["type"] == "welcome"
+    assert hub.welcomes.current == 0  # every welcome that started has finished

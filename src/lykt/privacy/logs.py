@@ -36,13 +36,30 @@ class ScrubAddresses(logging.Filter):
         return True
 
 
+class NoSocketAccessLog(logging.Filter):
+    """uvicorn notes every WebSocket that opens or closes ("connection open", '"WebSocket
+    /ws/visitor" [accepted]'): an access log by another name, of no use to anyone, and
+    tens of thousands of lines when everyone reconnects after a restart."""
+
+    QUIET = ("connection open", "connection closed")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        msg = str(record.msg)
+        return msg not in self.QUIET and '"WebSocket %s"' not in msg
+
+
 def log_config(level: str = "INFO") -> dict[str, object]:
     """Logging for ``lykt serve``: uvicorn's loggers too, every handler scrubbed; no access
     log (it would name each client)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"scrub": {"()": ScrubAddresses}},
+        "filters": {
+            "scrub": {"()": ScrubAddresses},
+            "no_socket_access_log": {"()": NoSocketAccessLog},
+        },
         "formatters": {
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         },
@@ -56,7 +73,12 @@ def log_config(level: str = "INFO") -> dict[str, object]:
         },
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
-            "uvicorn.error": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {
+                "handlers": ["stderr"],
+                "level": level,
+                "propagate": False,
+                "filters": ["no_socket_access_log"],
+            },
             "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             "lykt": {"handlers": ["stderr"], "level": level, "propagate": False},
         },

@@ -16,7 +16,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from lykt.realtime import Hub
@@ -55,7 +55,7 @@ class _HubCollector(Collector):
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         connections = GaugeMetricFamily(
             "lykt_connections", "Open WebSocket connections", labels=["role"]
         )
@@ -67,6 +67,11 @@ class _HubCollector(Collector):
             "lykt_queue_length",
             "Visitors waiting (as this process last saw the queue)",
             value=len(queue.entries) if queue is not None else 0,
+        )
+        yield CounterMetricFamily(
+            "lykt_welcomes_turned_away",
+            "Sockets asked to come back later because too many were being welcomed at once",
+            value=self.hub.welcomes.turned_away,
         )
 
 

@@ -172,6 +172,7 @@ async def _serve(
 async def visitor_socket(ws: WebSocket) -> None:
     services = _services(ws)
     ctx = services.ctx
+    hub = services.hub
     await ws.accept()
     try:
         async with asyncio.timeout(services.settings.hello_timeout_s):
@@ -179,47 +180,62 @@ async def visitor_socket(ws: WebSocket) -> None:
         hello = schemas.Hello.model_validate(data) if isinstance(data, dict) else None
         if hello is None:
             raise NotFound()
-        conversation = await conv_actions.access_conversation_by_token(ctx, hello.token)
     except (_Closed, WebSocketDisconnect):
         return
     except (TimeoutError, _FrameError, ValidationError, NotFound):
-        # The same close whether the token is wrong, expired or never existed.
         await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
         return
-    except Exception as exc:  # the database is away or swamped (a restart storm)
-        log.warning("could not welcome a visitor (%s); asked to come back", type(exc).__name__)
+    # After a restart thousands say hello at once: beyond what the database can answer soon,
+    # a visitor is asked at once to come back after its backoff, instead of queueing until
+    # everyone's wait times out.
+    if not hub.welcomes.enter():
         await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
         return
-
-    # The escrow: the address and port this connection comes from, sealed to the operator's
-    # key (or nothing at all without one), then gone from the request.
-    conversation_id = conversation.id
-    waiting = conversation.status == "waiting"
-    del conversation  # a socket may be held for hours: keep only what it needs
+    welcoming = True
     try:
-        await record_connection(ctx, conversation_id, take_address(ws.scope))
-    except Exception:
-        log.exception("could not seal a connection's address for the escrow")
-    conn = _new_connection(ws, "visitor", services, conversation_id=conversation_id)
-    hub = services.hub
-    conn.waiting = waiting
-    hub.add_visitor(conn)
-    set_visitor_presence(ctx, conversation_id, True)
-    try:
-        await _send_visitor_welcome(ws, conn, ctx, conversation_id, hello.last_seq)
-        handle = _visitor_handler(conn, services, conversation_id, source_of(ws.scope))
-        await _serve(ws, conn, services, handle, schemas.visitor_frames)
-    except (_Closed, WebSocketDisconnect):
-        pass
-    except Exception as exc:
-        log.exception("a visitor socket failed (%s); asked to come back", type(exc).__name__)
-        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+        try:
+            conversation = await conv_actions.access_conversation_by_token(ctx, hello.token)
+        except NotFound:
+            # The same close whether the token is wrong, expired or never existed.
+            await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
+            return
+        except Exception as exc:  # the database is away or swamped
+            log.warning("could not welcome a visitor (%s); asked to come back", type(exc).__name__)
+            await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+            return
+        # The escrow: the address and port this connection comes from, sealed to the
+        # operator's key (or nothing at all without one), then gone from the request.
+        conversation_id = conversation.id
+        waiting = conversation.status == "waiting"
+        del conversation  # a socket may be held for hours: keep only what it needs
+        try:
+            await record_connection(ctx, conversation_id, take_address(ws.scope))
+        except Exception:
+            log.exception("could not seal a connection's address for the escrow")
+        conn = _new_connection(ws, "visitor", services, conversation_id=conversation_id)
+        conn.waiting = waiting
+        hub.add_visitor(conn)
+        set_visitor_presence(ctx, conversation_id, True)
+        try:
+            await _send_visitor_welcome(ws, conn, ctx, conversation_id, hello.last_seq)
+            hub.welcomes.leave()
+            welcoming = False
+            handle = _visitor_handler(conn, services, conversation_id, source_of(ws.scope))
+            await _serve(ws, conn, services, handle, schemas.visitor_frames)
+        except (_Closed, WebSocketDisconnect):
+            pass
+        except Exception as exc:
+            log.exception("a visitor socket failed (%s); asked to come back", type(exc).__name__)
+            await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+        finally:
+            conn.closed = True
+            hub.remove_visitor(conn)
+            if not hub.visitor_online(conversation_id):
+                set_visitor_presence(ctx, conversation_id, False)
+            await _close(ws, 1000)
     finally:
-        conn.closed = True
-        hub.remove_visitor(conn)
-        if not hub.visitor_online(conversation_id):
-            set_visitor_presence(ctx, conversation_id, False)
-        await _close(ws, 1000)
+        if welcoming:
+            hub.welcomes.leave()
 
 
 async def _send_visitor_welcome(
