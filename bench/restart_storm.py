@@ -274,10 +274,14 @@ async def open_session(storm: Storm, v: Visitor, open_timeout: float) -> float:
     ws = await connect(storm.url, **opts)
     try:
         await ws.send(encode({"type": "hello", "token": v.token, "last_seq": v.contiguous}))
-        async with asyncio.timeout(DEAD_S):
+        # As the browser's socket.js: any frame from the server shows the link is alive and
+        # pushes the dead-link timer back (a server that makes visitors wait their turn
+        # sends pings meanwhile).
+        async with asyncio.timeout(DEAD_S) as dead:
             while True:
                 try:
                     frame = orjson.loads(await ws.recv())
+                    dead.reschedule(asyncio.get_running_loop().time() + DEAD_S)
                 except websockets.ConnectionClosed as exc:
                     if exc.rcvd is not None and exc.rcvd.code in FATAL_CODES:
                         raise Fatal(f"closed {exc.rcvd.code}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from lykt.realtime import CLOSE_SLOW_CONSUMER, Connection
+from lykt.realtime import CLOSE_SLOW_CONSUMER, Admission, Connection
 
 
 class FakeSocket:
@@ -154,5 +154,40 @@ def test_a_history_that_carries_the_missing_message_releases_those_waiting() -> 
         conn.mark_replayed("c1", 3)  # a conversation.history with 1..3 went out
         await _until(lambda: len(socket.sent) == 1)
         assert socket.sent == ["seq 4"]
+
+    asyncio.run(main())
+
+
+def test_sockets_are_welcomed_in_the_order_they_came_and_told_meanwhile_we_are_here() -> None:
+    """After a restart: one at a time here; the others wait in line, first come first
+    served, each kept from giving up by a keep-alive, none turned away."""
+
+    async def main() -> None:
+        admission = Admission(at_once=1, max_waiting=10, keepalive_s=0.01)
+        order: list[str] = []
+        kept_alive: list[str] = []
+        first_in = asyncio.Event()
+        let_go = asyncio.Event()
+
+        async def visitor(name: str) -> None:
+            async def still_here() -> None:
+                kept_alive.append(name)
+
+            async with admission.turn(still_here) as admitted:
+                assert admitted
+                order.append(name)
+                if name == "a":
+                    first_in.set()
+                    await let_go.wait()
+
+        a = asyncio.create_task(visitor("a"))
+        await first_in.wait()
+        waiting = [asyncio.create_task(visitor(n)) for n in ("b", "c", "d")]
+        await _until(lambda: {"b", "c", "d"} <= set(kept_alive))
+        assert admission.waiting == 3 and order == ["a"]
+        let_go.set()
+        await asyncio.gather(a, *waiting)
+        assert order == ["a", "b", "c", "d"]
+        assert admission.waiting == 0 and admission.turned_away == 0
 
     asyncio.run(main())

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -42,8 +42,10 @@ QUEUE_SHOWN = 50  # waiting visitors listed in a host's console
 # other side's come through Redis a moment later: seq n+1 can reach a socket before n. Such a
 # message waits (at most this long) for the one before it, so each socket sees 1, 2, 3...
 HOLD_OUT_OF_ORDER_S = 1.0
-# Sockets welcomed at once (each reads the database once or twice); more wait in the pool.
-WELCOMING_AT_ONCE = 128
+# Sockets welcomed at once (each reads the database once or twice); the rest wait in line,
+# and beyond this many waiting a newcomer is asked to come back later.
+WELCOMING_AT_ONCE = 16
+WELCOMES_WAITING_AT_MOST = 50_000
 
 
 def encode(frame: Frame) -> str:
@@ -287,25 +289,48 @@ class Connection:
 
 
 class Admission:
-    """How many sockets are being welcomed (read from the database) at once. Beyond the
-    limit a newcomer is turned away at once and comes back after its backoff: a queue of
-    thousands in front of a handful of database connections would only time out, and
-    every client would try again anyway (congestion collapse)."""
+    """Sockets being welcomed (each reads the database once or twice) are let through a
+    few at a time, first come first served; the others wait their turn, told now and then
+    that the server is there so that they do not give up and start again (after a restart
+    thousands reconnect at once: turning them away only makes them all come back, and
+    queueing on the database pool makes them all time out). Beyond ``max_waiting`` a
+    newcomer is asked to come back after its backoff."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.current = 0
+    def __init__(self, at_once: int, max_waiting: int, keepalive_s: float) -> None:
+        self._turns = asyncio.Semaphore(at_once)
+        self.max_waiting = max_waiting
+        self.keepalive_s = keepalive_s
+        self.waiting = 0
         self.turned_away = 0
 
-    def enter(self) -> bool:
-        if self.current >= self.limit:
+    @contextlib.asynccontextmanager
+    async def turn(self, keepalive: Callable[[], Awaitable[None]]) -> AsyncIterator[bool]:
+        """Yields False (at once) for a socket to turn away, True once it is its turn."""
+        if self.waiting >= self.max_waiting:
             self.turned_away += 1
-            return False
-        self.current += 1
-        return True
-
-    def leave(self) -> None:
-        self.current -= 1
+            yield False
+            return
+        self.waiting += 1
+        # One acquire, awaited in steps: cancelling it at each keep-alive would lose the
+        # socket its place in the line.
+        acquiring = asyncio.ensure_future(self._turns.acquire())
+        try:
+            while not acquiring.done():
+                await asyncio.wait({acquiring}, timeout=self.keepalive_s)
+                if not acquiring.done():
+                    await keepalive()
+        except BaseException:
+            if acquiring.done() and not acquiring.cancelled():
+                self._turns.release()
+            else:
+                acquiring.cancel()
+            raise
+        finally:
+            self.waiting -= 1
+        try:
+            yield True
+        finally:
+            self._turns.release()
 
 
 class Hub:
@@ -316,7 +341,9 @@ class Hub:
         welcoming_at_once: int = WELCOMING_AT_ONCE,
     ) -> None:
         self.ctx = ctx
-        self.welcomes = Admission(welcoming_at_once)
+        self.welcomes = Admission(
+            welcoming_at_once, WELCOMES_WAITING_AT_MOST, heartbeat_interval_s / 2
+        )
         self.heartbeat_interval_s = heartbeat_interval_s
         self.visitors: dict[str, set[Connection]] = {}
         self.staff: set[Connection] = set()

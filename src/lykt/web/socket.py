@@ -32,7 +32,7 @@ from lykt.actions.staff import staff_for_session
 from lykt.errors import LyktError, NotFound
 from lykt.events import Frame, MessagePosted, age_group, ended_by, iso
 from lykt.models import Conversation, Message, Staff
-from lykt.realtime import CLOSE_UNAUTHORIZED, Connection, encode, queue_frame
+from lykt.realtime import CLOSE_UNAUTHORIZED, Connection, Hub, encode, queue_frame
 from lykt.web import schemas
 from lykt.web.deps import STAFF_COOKIE, Services
 from lykt.web.sources import source_of, take_address
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013  # the client comes back after its backoff and resumes
+PING = encode({"type": "ping"})
 CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
@@ -171,7 +172,6 @@ async def _serve(
 # -- visitor ---------------------------------------------------------------------------------
 async def visitor_socket(ws: WebSocket) -> None:
     services = _services(ws)
-    ctx = services.ctx
     hub = services.hub
     await ws.accept()
     try:
@@ -185,57 +185,89 @@ async def visitor_socket(ws: WebSocket) -> None:
     except (TimeoutError, _FrameError, ValidationError, NotFound):
         await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
         return
-    # After a restart thousands say hello at once: beyond what the database can answer soon,
-    # a visitor is asked at once to come back after its backoff, instead of queueing until
-    # everyone's wait times out.
-    if not hub.welcomes.enter():
-        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
-        return
-    welcoming = True
-    try:
+
+    # After a restart thousands say hello at once: they are welcomed a few at a time, in
+    # the order they came, each told meanwhile that the server is there (realtime.Admission).
+    async def still_here() -> None:
         try:
-            conversation = await conv_actions.access_conversation_by_token(ctx, hello.token)
-        except NotFound:
-            # The same close whether the token is wrong, expired or never existed.
-            await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
-            return
-        except Exception as exc:  # the database is away or swamped
-            log.warning("could not welcome a visitor (%s); asked to come back", type(exc).__name__)
-            await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
-            return
-        # The escrow: the address and port this connection comes from, sealed to the
-        # operator's key (or nothing at all without one), then gone from the request.
-        conversation_id = conversation.id
-        waiting = conversation.status == "waiting"
-        del conversation  # a socket may be held for hours: keep only what it needs
-        try:
-            await record_connection(ctx, conversation_id, take_address(ws.scope))
-        except Exception:
-            log.exception("could not seal a connection's address for the escrow")
-        conn = _new_connection(ws, "visitor", services, conversation_id=conversation_id)
-        conn.waiting = waiting
-        hub.add_visitor(conn)
-        set_visitor_presence(ctx, conversation_id, True)
-        try:
-            await _send_visitor_welcome(ws, conn, ctx, conversation_id, hello.last_seq)
-            hub.welcomes.leave()
-            welcoming = False
-            handle = _visitor_handler(conn, services, conversation_id, source_of(ws.scope))
-            await _serve(ws, conn, services, handle, schemas.visitor_frames)
-        except (_Closed, WebSocketDisconnect):
-            pass
+            await ws.send_text(PING)
         except Exception as exc:
-            log.exception("a visitor socket failed (%s); asked to come back", type(exc).__name__)
-            await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
-        finally:
-            conn.closed = True
-            hub.remove_visitor(conn)
-            if not hub.visitor_online(conversation_id):
-                set_visitor_presence(ctx, conversation_id, False)
-            await _close(ws, 1000)
+            raise _Closed() from exc
+
+    try:
+        async with hub.welcomes.turn(still_here) as admitted:
+            if not admitted:
+                await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+                return
+            conn = await _welcome_visitor(ws, services, hello)
+    except _Closed:
+        return  # it went away while waiting its turn
+    if conn is None:
+        return
+    try:
+        assert conn.conversation_id is not None
+        handle = _visitor_handler(conn, services, conn.conversation_id, source_of(ws.scope))
+        await _serve(ws, conn, services, handle, schemas.visitor_frames)
+    except (_Closed, WebSocketDisconnect):
+        pass
+    except Exception as exc:
+        log.exception("a visitor socket failed (%s); asked to come back", type(exc).__name__)
+        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
     finally:
-        if welcoming:
-            hub.welcomes.leave()
+        await _leave(ws, conn, hub, services.ctx)
+
+
+async def _welcome_visitor(
+    ws: WebSocket, services: Services, hello: schemas.Hello
+) -> Connection | None:
+    """Find the conversation, seal the address, register the socket and send the welcome;
+    None if the socket was closed instead."""
+    ctx = services.ctx
+    hub = services.hub
+    try:
+        conversation = await conv_actions.access_conversation_by_token(ctx, hello.token)
+    except NotFound:
+        # The same close whether the token is wrong, expired or never existed.
+        await _close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
+        return None
+    except Exception as exc:  # the database is away or swamped
+        log.warning("could not welcome a visitor (%s); asked to come back", type(exc).__name__)
+        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+        return None
+    # The escrow: the address and port this connection comes from, sealed to the operator's
+    # key (or nothing at all without one), then gone from the request.
+    conversation_id = conversation.id
+    waiting = conversation.status == "waiting"
+    del conversation  # a socket may be held for hours: keep only what it needs
+    try:
+        await record_connection(ctx, conversation_id, take_address(ws.scope))
+    except Exception:
+        log.exception("could not seal a connection's address for the escrow")
+    conn = _new_connection(ws, "visitor", services, conversation_id=conversation_id)
+    conn.waiting = waiting
+    hub.add_visitor(conn)
+    set_visitor_presence(ctx, conversation_id, True)
+    try:
+        await _send_visitor_welcome(ws, conn, ctx, conversation_id, hello.last_seq)
+    except (_Closed, WebSocketDisconnect):
+        await _leave(ws, conn, hub, ctx)
+        return None
+    except Exception as exc:
+        log.warning("could not welcome a visitor (%s); asked to come back", type(exc).__name__)
+        await _close(ws, CLOSE_TRY_AGAIN, "busy; try again")
+        await _leave(ws, conn, hub, ctx)
+        return None
+    return conn
+
+
+async def _leave(ws: WebSocket, conn: Connection, hub: Hub, ctx: Context) -> None:
+    conn.closed = True
+    conversation_id = conn.conversation_id
+    assert conversation_id is not None
+    hub.remove_visitor(conn)
+    if not hub.visitor_online(conversation_id):
+        set_visitor_presence(ctx, conversation_id, False)
+    await _close(ws, 1000)
 
 
 async def _send_visitor_welcome(
