@@ -143,8 +143,11 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         ws="websockets-sansio",
         ws_max_size=settings.max_frame_bytes,
         ws_per_message_deflate=False,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
+        # One heartbeat, the hub's (ping frames; 4408 after three silent intervals): the
+        # protocol's own pings would close a busy or slow client with 1011 after 20 s, and
+        # cost a timer per socket.
+        ws_ping_interval=None,
+        ws_ping_timeout=None,
         proxy_headers=False,  # never trust a client's own claim of its address
         server_header=False,
         access_log=False,  # an access log names every client's address
