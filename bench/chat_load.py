@@ -405,19 +405,22 @@ class Stream:
 
 
 async def send_stream(run: Run, stream: Stream, phase: float, text: str) -> None:
+    """Send on a fixed schedule until ``run.window_end``, read before every send (a scenario
+    may move it while the load runs: ``purge_load`` does, once the purge has exited)."""
     plan = run.plan
     period = 1.0 / plan.rate
-    end = run.window_end
     prefix = "v" if stream.direction == "v2h" else "h"
     host = stream.direction == "h2v"
     k = 0
     while True:
         intended = run.t0 + phase + k * period
-        if intended >= end:
+        if intended >= run.window_end:
             return
         delay = intended - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+            if intended >= run.window_end:
+                return
         client_id = f"{prefix}{stream.conv}.{k}"
         frame: dict[str, Any] = {"type": "message.send", "client_id": client_id, "text": text}
         if host:

@@ -69,7 +69,6 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
-import websockets
 from hdrh.histogram import HdrHistogram
 from sqlalchemy import make_url
 
@@ -80,7 +79,6 @@ from bench.chat_load import (
     Children,
     Host,
     LyktClient,
-    Msg,
     Plan,
     Run,
     Stream,
@@ -98,6 +96,7 @@ from bench.chat_load import (
     print_result,
     proc_cpu_s,
     record,
+    send_stream,
     summarize,
 )
 
@@ -504,40 +503,6 @@ def mark(server_pid: int) -> Mark:
     return Mark(time.monotonic(), time.process_time(), server, main, machine_busy_s())
 
 
-async def send_until(run: Run, stream: Stream, phase: float, text: str) -> None:
-    """``chat_load.send_stream``, except that the end (``run.window_end``) is read before every
-    send: it is moved once the purge has exited, to ``--after`` seconds later."""
-    period = 1.0 / run.plan.rate
-    prefix = "v" if stream.direction == "v2h" else "h"
-    host = stream.direction == "h2v"
-    k = 0
-    while True:
-        intended = run.t0 + phase + k * period
-        if intended >= run.window_end:
-            return
-        delay = intended - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-            if intended >= run.window_end:
-                return
-        client_id = f"{prefix}{stream.conv}.{k}"
-        frame: dict[str, Any] = {"type": "message.send", "client_id": client_id, "text": text}
-        if host:
-            frame["conversation_id"] = stream.conv_id
-        measured = intended >= run.window_start
-        run.sent[client_id] = Msg(
-            intended, stream.direction, stream.ack_sock, stream.deliver_sock, measured
-        )
-        run.record_send_lag(intended, time.monotonic(), measured)
-        try:
-            await stream.ws.send(orjson.dumps(frame).decode())
-        except websockets.ConnectionClosed:
-            del run.sent[client_id]
-            run.send_failures += 1
-            return
-        k += 1
-
-
 async def load_around_purge(
     run: Run,
     streams: list[Stream],
@@ -557,7 +522,7 @@ async def load_around_purge(
     run.window_end = run.window_start + timing.before + timing.purge_timeout + timing.after
     period = 1.0 / plan.rate
     senders = [
-        asyncio.create_task(send_until(run, s, period * i / len(streams), text))
+        asyncio.create_task(send_stream(run, s, period * i / len(streams), text))
         for i, s in enumerate(streams)
     ]
     marks: list[Mark] = []
