@@ -88,6 +88,26 @@ def test_the_same_message_sent_twice_at_once_is_stored_once(database_url: str) -
     run_with_context(database_url, work)
 
 
+def test_a_resend_later_gets_the_stored_message_back_unchanged(database_url: str) -> None:
+    """After a reload the page sends its outbox again: the message comes back as it was
+    stored (seq, text, time), nothing is stored or announced a second time."""
+
+    async def work(ctx: Context, published: list[Event]) -> None:
+        conversation, _ = await open_conversation(ctx, None, "friend")
+        original, created = await post_message(ctx, conversation.id, "visitor", "x1", "hei æøå")
+        await post_message(ctx, conversation.id, "visitor", "x2", "neste")
+        again, created_again = await post_message(ctx, conversation.id, "visitor", "x1", "hei æøå")
+        assert (created, created_again) == (True, False)
+        assert (again.seq, again.text, again.sender) == (1, "hei æøå", "visitor")
+        assert again.sent_at == original.sent_at
+        assert again.sent_at.tzinfo is not None
+        view = await conversation_view(ctx, conversation.id, 0)
+        assert [m.client_id for m in view.messages] == ["x1", "x2"]
+        assert sum(isinstance(e, MessagePosted) for e in published) == 2
+
+    run_with_context(database_url, work)
+
+
 def test_a_refused_post_does_not_spoil_the_others_in_its_batch(database_url: str) -> None:
     async def work(ctx: Context, published: list[Event]) -> None:
         open_one, _ = await open_conversation(ctx, 14, "self")

@@ -13,8 +13,7 @@ from lykt.actions.context import Context
 from lykt.errors import Conflict, Invalid, NotFound
 from lykt.events import MessagePosted
 from lykt.models import Message, Staff, storable
-from lykt.store import conversations as conversations_store
-from lykt.store import messages as messages_store
+from lykt.store.posting import posting_for
 
 MAX_CLIENT_ID_CHARS = 64
 
@@ -76,12 +75,9 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
     async with ctx.transaction() as tx:
         # Lock the conversations' rows first (PostgreSQL; SQLite has its write lock), so seq
         # stays gap-free across processes and a racing resend is seen below.
-        states = await conversations_store.lock_for_posting(
-            tx.session, {p.conversation_id for p in posts}
-        )
-        stored = await messages_store.by_client_ids(
-            tx.session, {(p.conversation_id, p.client_id) for p in posts}
-        )
+        store = await posting_for(tx.session, ctx.db.is_sqlite)
+        states = await store.lock({p.conversation_id for p in posts})
+        stored = await store.stored({(p.conversation_id, p.client_id) for p in posts})
         new_rows: list[Message] = []
         for post in posts:
             key = (post.conversation_id, post.client_id)
@@ -123,10 +119,9 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
                 )
             )
         if new_rows:
-            await conversations_store.set_last_seqs(
-                tx.session,
+            await store.set_last_seqs(
                 {cid: s.last_seq for cid, s in states.items() if s.changed_from != s.last_seq},
                 now,
             )
-            await messages_store.insert_many(tx.session, new_rows)
+            await store.insert(new_rows)
     return results
