@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -164,6 +165,9 @@ async def close_databases(ctx: Context) -> None:
     await ctx.db.dispose()
 
 
+SHUTDOWN_STEP_S = 10.0
+
+
 class Lykt(FastAPI):
     """The app. A WebSocket goes from the door (``ClientSource``, which takes the address)
     straight to its handler, past FastAPI's routing and the HTTP middlewares: they do nothing
@@ -218,11 +222,20 @@ def create_app(
         try:
             yield
         finally:
-            await jobs.stop()
-            await hub.stop()
-            await ctx.stop()
-            await ctx.bus.stop()
-            await close_databases(ctx)
+            # Each part gets a bounded time to stop: one that hangs (a connection cut off
+            # mid-way) is logged and left, and the process still stops.
+            for name, stop in (
+                ("jobs", jobs.stop),
+                ("sockets", hub.stop),
+                ("writers", ctx.stop),
+                ("bus", ctx.bus.stop),
+                ("databases", lambda: close_databases(ctx)),
+            ):
+                try:
+                    async with asyncio.timeout(SHUTDOWN_STEP_S):
+                        await stop()
+                except TimeoutError:
+                    log.warning("stopping the %s took too long; going on without", name)
 
     app = Lykt(title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services

@@ -99,6 +99,7 @@ def decode_event(payload: bytes) -> tuple[str, Event | None]:
 RESYNC = "$resync"  # "you missed events from me: catch up from the database"
 PUBLISH_BATCH = 256  # events sent to Redis in one round trip at most
 STARTUP_WAIT_S = 3.0  # how long a starting process waits for its subscription
+STOP_WAIT_S = 2.0  # how long a stopping process waits for each part of the bus
 EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
 
 
@@ -143,15 +144,23 @@ class RedisBus:
                 await self._subscribed.wait()
 
     async def stop(self) -> None:
+        """Stop publishing and listening. Bounded: a connection that hangs while it closes
+        (a command cut off mid-way) must not keep the process from stopping."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
+                async with asyncio.timeout(STOP_WAIT_S):
+                    await task
         self._tasks = []
         if self._client is not None:
-            with contextlib.suppress(Exception):
-                await self._client.aclose()
+            try:
+                async with asyncio.timeout(STOP_WAIT_S):
+                    await self._client.aclose()
+            except TimeoutError:
+                log.warning("the Redis connection did not close in time; left behind")
+            except Exception as exc:
+                log.debug("closing the Redis connection: %s", type(exc).__name__)
         self._handlers.clear()
 
     @property

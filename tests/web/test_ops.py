@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import new_conversation, receive_until
+from tests.conftest import make_settings, new_conversation, receive_until
 from tests.web.test_visitor_socket import hello
 
 
@@ -66,3 +66,26 @@ def test_metrics_count_connections_queue_and_messages_without_personal_data(
     assert conversation["conversation_id"] not in text
     assert conversation["token"] not in text
     assert "testclient" not in text
+
+
+@pytest.mark.databases("sqlite")
+def test_a_part_that_hangs_while_stopping_does_not_keep_the_process_from_stopping(
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+
+    from lykt import app as app_module
+    from lykt.bus import InMemoryBus
+
+    class StuckBus(InMemoryBus):
+        async def stop(self) -> None:
+            await asyncio.Event().wait()  # a connection cut off mid-way, say
+
+    monkeypatch.setattr(app_module, "SHUTDOWN_STEP_S", 0.2)
+    app = app_module.create_app(make_settings(tmp_path, database_url), bus=StuckBus())
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+    assert "stopping the bus took too long" in caplog.text
