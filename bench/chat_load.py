@@ -539,6 +539,22 @@ def start_py_spy(pid: int, out: Path, duration: float) -> subprocess.Popen[bytes
         )
 
 
+async def drain(run: Run) -> None:
+    """Wait for every answer after the last send: until none is missing, nothing has come
+    for ``STALL_S``, or the plan's drain timeout; then a moment more, for late duplicates."""
+    drain_start = progress_at = time.monotonic()
+    deadline = drain_start + run.plan.drain_timeout
+    left = run.outstanding()
+    while left and time.monotonic() < deadline and time.monotonic() - progress_at < STALL_S:
+        await asyncio.sleep(0.1)
+        now_left = run.outstanding()
+        if now_left < left:
+            progress_at = time.monotonic()
+        left = now_left
+    run.drain_s = time.monotonic() - drain_start
+    await asyncio.sleep(0.5)  # late duplicates would show up here
+
+
 async def run_load(
     run: Run,
     streams: list[Stream],
@@ -567,17 +583,7 @@ async def run_load(
         await sampling
         # Wait for every answer: until none is missing, nothing has come for STALL_S, or the
         # drain timeout. An overloaded server is still working through its backlog here.
-        drain_start = progress_at = time.monotonic()
-        deadline = drain_start + plan.drain_timeout
-        left = run.outstanding()
-        while left and time.monotonic() < deadline and time.monotonic() - progress_at < STALL_S:
-            await asyncio.sleep(0.1)
-            now_left = run.outstanding()
-            if now_left < left:
-                progress_at = time.monotonic()
-            left = now_left
-        run.drain_s = time.monotonic() - drain_start
-        await asyncio.sleep(0.5)  # late duplicates would show up here
+        await drain(run)
         run.frozen = True  # what comes after this (while closing) is not counted
         await sampler.finish_profile()
     finally:
@@ -1450,6 +1456,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def plan_for(
+    conversations: int,
+    rate_per_conv: float,
+    duration: float,
+    warmup: float,
+    message_chars: int,
+    drain_timeout: float,
+) -> Plan:
+    """A plan for another scenario, through this one's option parsing (same checks, same
+    defaults for everything not given)."""
+    argv = [
+        "--conversations",
+        str(conversations),
+        "--rate-per-conv",
+        f"{rate_per_conv:g}",
+        "--duration",
+        f"{duration:g}",
+        "--warmup",
+        f"{warmup:g}",
+        "--message-chars",
+        str(message_chars),
+        "--drain-timeout",
+        f"{drain_timeout:g}",
+    ]
+    return plan_from_args(parse_args(argv))
+
+
+def write_json(path: Path, results: Any) -> None:
+    """Every figure, for a later look or a comparison."""
+    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    print(f"figures written to {path}")
+
+
 def plan_from_args(args: argparse.Namespace) -> Plan:
     """The plan that :func:`parse_args`'s options describe."""
     return Plan(
@@ -1536,10 +1575,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     if args.json is not None:
-        args.json.write_bytes(
-            orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-        )
-        print(f"\nfigures written to {args.json}")
+        print()
+        write_json(args.json, results)
     if args.profile is not None and args.profile.exists():
         print(f"server profile written to {args.profile}")
     return 0 if ok else 1

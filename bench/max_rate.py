@@ -53,7 +53,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import websockets
 
 from bench import chat_load
@@ -62,7 +61,6 @@ from bench.chat_load import (
     VISITOR_MSG_RATE,
     Children,
     Plan,
-    plan_from_args,
     run_baseline,
     run_lykt,
     summarize,
@@ -135,23 +133,14 @@ def failures_of(res: dict[str, Any], plan: Plan, limit_ms: float) -> list[str]:
 
 def step_plan(args: argparse.Namespace, conversations: int) -> Plan:
     """A step's plan, through chat_load's own option parsing (same checks, same defaults)."""
-    argv = [
-        "--conversations",
-        str(conversations),
-        "--rate-per-conv",
-        f"{args.rate_per_conv:g}",
-        "--duration",
-        f"{args.duration:g}",
-        "--warmup",
-        f"{args.warmup:g}",
-        "--message-chars",
-        str(args.message_chars),
-        "--drain-timeout",
-        f"{args.drain_timeout:g}",
-        "--baseline",
-        "skip",
-    ]
-    return plan_from_args(chat_load.parse_args(argv))
+    return chat_load.plan_for(
+        conversations,
+        args.rate_per_conv,
+        args.duration,
+        args.warmup,
+        args.message_chars,
+        args.drain_timeout,
+    )
 
 
 def log_lines(res: dict[str, Any]) -> int:
@@ -472,10 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             "baselines": baselines,
             "answer": answer,
         }
-        args.json.write_bytes(
-            orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-        )
-        print(f"figures written to {args.json}")
+        chat_load.write_json(args.json, out)
     return 0
 
 

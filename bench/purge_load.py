@@ -68,14 +68,12 @@ from typing import Any
 
 import asyncpg
 import httpx
-import orjson
 from hdrh.histogram import HdrHistogram
 from sqlalchemy import make_url
 
 from bench.chat_load import (
     PERCENTILES,
     ROOT,
-    STALL_S,
     Children,
     Host,
     LyktClient,
@@ -85,6 +83,7 @@ from bench.chat_load import (
     add_hosts_with_cli,
     close_all,
     default_convs_per_host,
+    drain,
     fmt_ms,
     free_port,
     hist_summary,
@@ -98,6 +97,7 @@ from bench.chat_load import (
     record,
     send_stream,
     summarize,
+    write_json,
 )
 
 TARGET_S = {"sqlite": 5.0, "postgresql": 15.0}  # for 1,000,000 messages
@@ -536,17 +536,7 @@ async def load_around_purge(
         run.window_end = outcome.ended + timing.after
         await asyncio.gather(*senders)
         marks.append(mark(server_pid))
-        drain_start = progress_at = time.monotonic()
-        deadline = drain_start + plan.drain_timeout
-        left = run.outstanding()
-        while left and time.monotonic() < deadline and time.monotonic() - progress_at < STALL_S:
-            await asyncio.sleep(0.1)
-            now_left = run.outstanding()
-            if now_left < left:
-                progress_at = time.monotonic()
-            left = now_left
-        run.drain_s = time.monotonic() - drain_start
-        await asyncio.sleep(0.5)  # late duplicates would show up here
+        await drain(run)
         run.frozen = True
     finally:
         run.frozen = True
@@ -1181,10 +1171,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             print(line)
     if args.json is not None:
-        args.json.write_bytes(
-            orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-        )
-        print(f"figures written to {args.json}")
+        write_json(args.json, results)
     return 0 if ok else 1
 
 

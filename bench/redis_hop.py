@@ -80,7 +80,6 @@ from bench.chat_load import (
     hist_summary,
     message_text,
     new_hist,
-    plan_from_args,
     print_result,
     record,
     run_baseline,
@@ -450,21 +449,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def plan_of(args: argparse.Namespace) -> Plan:
     """Through chat_load's own option parsing (same checks, same defaults)."""
-    argv = [
-        "--conversations",
-        str(args.conversations),
-        "--rate-per-conv",
-        f"{args.rate_per_conv:g}",
-        "--duration",
-        f"{args.duration:g}",
-        "--warmup",
-        f"{args.warmup:g}",
-        "--message-chars",
-        str(args.message_chars),
-        "--drain-timeout",
-        f"{args.drain_timeout:g}",
-    ]
-    return plan_from_args(chat_load.parse_args(argv))
+    return chat_load.plan_for(
+        args.conversations,
+        args.rate_per_conv,
+        args.duration,
+        args.warmup,
+        args.message_chars,
+        args.drain_timeout,
+    )
 
 
 def _raise_interrupt(signum: int, _frame: Any) -> None:
@@ -561,10 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     if args.json is not None:
-        args.json.write_bytes(
-            orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-        )
-        print(f"figures written to {args.json}")
+        chat_load.write_json(args.json, results)
     return 0 if ok else 1
 
 

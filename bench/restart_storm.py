@@ -78,6 +78,7 @@ from bench.chat_load import (
     lykt_env,
     proc_cpu_s,
     wait_tcp,
+    write_json,
 )
 from bench.idle_capacity import raise_file_limit
 
@@ -938,8 +939,7 @@ def main(argv: list[str] | None = None) -> int:
             or db["ack_seq_differs_from_stored"]
         )
     if args.json is not None:
-        args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
-        print(f"figures written to {args.json}")
+        write_json(args.json, results)
     return 1 if bad else 0
 
 
