@@ -4,7 +4,6 @@ is lost, nothing doubled, and the processes say meanwhile that fan-out is degrad
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +11,10 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import PASSWORD
 from tests.databases import PostgresServer
 from tests.redisproc import RedisProcess, require_redis
 from tests.serverproc import ServerProcess
-from tests.test_server_restart import Peer
+from tests.test_server_restart import Peer, start_chat
 
 pytestmark = pytest.mark.server
 
@@ -54,19 +52,7 @@ def test_visitor_and_host_on_two_processes_survive_a_redis_restart(
     two_processes: tuple[ServerProcess, ServerProcess, RedisProcess],
 ) -> None:
     a, b, redis = two_processes
-    conv = httpx.post(a.base_url + "/api/conversations", json={"age": 14, "about": "self"}).json()
-    login = httpx.post(
-        b.base_url + "/api/staff/login", json={"email": "kari@example.org", "password": PASSWORD}
-    )
-    cid = conv["conversation_id"]
-    visitor = Peer(a, "/ws/visitor", {"type": "hello", "token": conv["token"]})
-    host = Peer(b, "/ws/staff", None, cookie=login.cookies["lykt_staff"], conversation_id=cid)
-    visitor.connect()
-    host.connect()
-    assert host.ws is not None
-    host.ws.send(json.dumps({"type": "conversation.claim", "conversation_id": cid}))
-    while host.recv()["type"] != "conversation.history":
-        pass
+    visitor, host = start_chat(a, b)
     while visitor.recv()["type"] != "host.joined":  # from process b, through Redis
         pass
     for i in range(3):

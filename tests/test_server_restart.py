@@ -121,26 +121,34 @@ class Peer:
             self.handle(self.recv())
 
 
-def test_killed_server_restarts_and_both_sides_resume_with_nothing_lost(
-    server: ServerProcess,
-) -> None:
+def start_chat(visitor_side: ServerProcess, host_side: ServerProcess) -> tuple[Peer, Peer]:
+    """A visitor on one server, Kari logged in on the other (or the same) and holding the
+    chat: both connected, the claim answered with the history."""
     conv = httpx.post(
-        server.base_url + "/api/conversations", json={"age": 15, "about": "self"}
+        visitor_side.base_url + "/api/conversations", json={"age": 15, "about": "self"}
     ).json()
     login = httpx.post(
-        server.base_url + "/api/staff/login",
+        host_side.base_url + "/api/staff/login",
         json={"email": "kari@example.org", "password": PASSWORD},
     )
-    cookie = login.cookies["lykt_staff"]
     cid = conv["conversation_id"]
-    visitor = Peer(server, "/ws/visitor", {"type": "hello", "token": conv["token"]})
-    host = Peer(server, "/ws/staff", None, cookie=cookie, conversation_id=cid)
+    visitor = Peer(visitor_side, "/ws/visitor", {"type": "hello", "token": conv["token"]})
+    host = Peer(
+        host_side, "/ws/staff", None, cookie=login.cookies["lykt_staff"], conversation_id=cid
+    )
     visitor.connect()
     host.connect()
     assert host.ws is not None
     host.ws.send(json.dumps({"type": "conversation.claim", "conversation_id": cid}))
     while host.recv()["type"] != "conversation.history":
         pass
+    return visitor, host
+
+
+def test_killed_server_restarts_and_both_sides_resume_with_nothing_lost(
+    server: ServerProcess,
+) -> None:
+    visitor, host = start_chat(server, server)
     for i in range(5):
         visitor.send(f"v{i}", f"visitor says {i}")
         host.send(f"h{i}", f"host says {i}")
