@@ -73,6 +73,24 @@ class Staff(Base):
     # The "who answers" page: a host chooses to be shown, with a few lines and maybe a photo.
     show_profile: Mapped[bool] = mapped_column(Boolean, default=False)
     bio: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # On shift: "available" takes new visitors (and counts for the estimate), "break" not.
+    # Whether they are connected at all is in ``staff_presence``.
+    availability: Mapped[str] = mapped_column(String(16), default="available")
+    # When the last of their sockets went (or was last seen): the grace period counts from it.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class StaffPresence(Base):
+    """A staff member has at least one socket on ``node`` (a server process), refreshed at
+    every heartbeat: rows of a process that died go stale and count for nothing."""
+
+    __tablename__ = "staff_presence"
+
+    node: Mapped[str] = mapped_column(String(32), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class HostPhoto(Base):
@@ -136,6 +154,7 @@ class Conversation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     about: Mapped[str] = mapped_column(String(8))  # self | friend
+    lang: Mapped[str] = mapped_column(String(8), default="nb")  # the visitor page's language
     status: Mapped[str] = mapped_column(String(8))  # waiting | active | ended
     host_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id", ondelete="SET NULL"), nullable=True, index=True
@@ -146,6 +165,13 @@ class Conversation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Given back to the queue (transfer, or the host's connection lost): it goes in front.
+    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Staff-only marks, deleted with the conversation.
+    help_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    duty_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Message(Base):
@@ -165,6 +191,61 @@ class Message(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConversationNote(Base):
+    """An internal note: staff only, never sent to a visitor, deleted with the conversation."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConversationHelper(Base):
+    """A supervisor who joined a conversation: they may write in it beside its host."""
+
+    __tablename__ = "conversation_helpers"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CannedReply(Base):
+    """Prepared words: shared (``owner_id`` None) or one host's own."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    title: Mapped[str] = mapped_column(String(80))
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WrapupTopic(Base):
+    """A topic a host can tick at wrap-up; counted per week, never per conversation."""
+
+    __tablename__ = "wrapup_topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class LegalHold(Base):
@@ -206,7 +287,7 @@ class StatsCounter(Base):
 
     week: Mapped[str] = mapped_column(String(8), primary_key=True)  # e.g. 2026-W49
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    bucket: Mapped[str] = mapped_column(String(24), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     max_chats_per_host: int = Field(default=3, ge=1, le=20)
+    # A visitor waiting longer than this is shown to every supervisor online.
+    escalate_after_minutes: float = Field(default=5, gt=0)
+    # A host whose every socket has been gone this long gives their chats back to the queue.
+    host_grace_seconds: float = Field(default=120, gt=0)
     max_message_chars: int = 4000
     max_frame_bytes: int = 64 * 1024
     heartbeat_interval_s: float = Field(default=15.0, gt=0)
