@@ -211,3 +211,23 @@ async def shown_host_photo(ctx: Context, staff_id: int) -> tuple[str, bytes]:
 async def list_staff(ctx: Context) -> list[Staff]:
     async with ctx.db.read() as session:
         return list(await staff_store.all_staff(session))
+
+
+# --- On shift --------------------------------------------------------------------------------
+
+MAX_CHATS_LIMIT = 20
+
+
+async def set_max_chats(ctx: Context, email: str, n: int) -> Staff:
+    """A staff member's own maximum of chats at once (1 to ``MAX_CHATS_LIMIT``), in place of
+    the service's ``max_chats_per_host``. Counts from their next claim on."""
+    if not 1 <= n <= MAX_CHATS_LIMIT:
+        raise Invalid(f"the maximum of chats at once must be 1 to {MAX_CHATS_LIMIT}")
+    email = normalise_email(email)
+    async with ctx.transaction() as tx:
+        staff = await staff_store.get_by_email(tx.session, email) if storable(email) else None
+        if staff is None:
+            raise NotFound(f"no staff member with the email {email}")
+        staff.max_chats = n
+        await tx.session.flush()
+    return staff
