@@ -28,7 +28,7 @@ from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
-from lykt.web import api, ops, pages, socket
+from lykt.web import api, canned, ops, pages, socket
 from lykt.web.deps import Services
 from lykt.web.ops import Metrics
 from lykt.web.render import Renderer
@@ -262,6 +262,7 @@ def create_app(
         return JSONResponse({"error": "internal", "message": "something went wrong"}, 500)
 
     app.include_router(api.router)
+    app.include_router(canned.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
