@@ -203,3 +203,138 @@ def test_purge_and_stats_from_the_cli(tmp_path: Path) -> None:
     assert "2026-W49\tage_group\t16-18\t<5" in stats
     assert "2026-W49\toutcome\tleft_queue\t<5" in stats
     assert all(line.endswith("\t<5") for line in stats)  # small cells never show a number
+
+
+def test_the_operator_adds_lists_and_removes_shared_canned_replies(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert lykt(data, "canned", "list").stdout == "no shared replies\n"
+    text = tmp_path / "velkommen.txt"
+    text.write_text("Hei, og velkommen til Lykt.\nHva vil du snakke om i dag?\n", "utf-8")
+    added = lykt(data, "canned", "add", "--title", "Velkommen", "--lang", "nb",
+                 "--text-file", str(text))  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "added shared reply 1: Velkommen (nb)" in added.stdout
+    from_stdin = lykt(data, "canned", "add", "--title", "Goodbye", "--lang", "en",
+                      "--text-file", "-", stdin="Thank you for writing.")  # fmt: skip
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    listed = lykt(data, "canned", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "2\ten\tGoodbye\tThank you for writing.",
+        "1\tnb\tVelkommen\tHei, og velkommen til Lykt.",
+    ]
+    with sqlite3.connect(data / "lykt.db") as db:
+        stored = db.execute("select owner_id, text from canned_replies where id = 1").fetchone()
+    assert stored == (None, "Hei, og velkommen til Lykt.\nHva vil du snakke om i dag?")
+
+    removed = lykt(data, "canned", "remove", "1")
+    assert removed.returncode == 0, removed.stderr
+    assert "removed shared reply 1" in removed.stdout
+    assert [line.split("\t")[2] for line in lykt(data, "canned", "list").stdout.splitlines()] == [
+        "Goodbye"
+    ]
+    again = lykt(data, "canned", "remove", "1")
+    assert again.returncode == 2 and "no such canned reply" in again.stderr
+
+
+def test_canned_add_refuses_a_bad_language_an_empty_text_and_a_missing_file(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    text = tmp_path / "tekst.txt"
+    text.write_text("Hei", "utf-8")
+    empty = tmp_path / "tom.txt"
+    empty.write_text("  \n", "utf-8")
+    base = ("canned", "add", "--title", "Velkommen")
+    german = lykt(data, *base, "--lang", "de", "--text-file", str(text))
+    assert german.returncode == 2 and "invalid choice" in german.stderr
+    blank = lykt(data, *base, "--lang", "nb", "--text-file", str(empty))
+    assert blank.returncode == 2 and "the text must be 1 to 2000 characters" in blank.stderr
+    long_title = lykt(data, "canned", "add", "--title", "x" * 81, "--lang", "nb",
+                      "--text-file", str(text))  # fmt: skip
+    assert long_title.returncode == 2 and "title" in long_title.stderr
+    missing = lykt(data, *base, "--lang", "nb", "--text-file", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    for result in (blank, long_title, missing):
+        assert "Traceback" not in result.stderr
+    assert lykt(data, "canned", "list").stdout == "no shared replies\n"
+
+
+def test_wrapup_topics_are_added_listed_and_removed_with_the_cli(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    defaults = lykt(data, "topics", "list")
+    assert defaults.returncode == 0, defaults.stderr
+    first, *rest = defaults.stdout.splitlines()
+    assert rest, "a new database has a few helpful topics"
+
+    added = lykt(data, "topics", "add", "Gaming")
+    assert added.returncode == 0 and "added topic: Gaming" in added.stdout
+    removed = lykt(data, "topics", "remove", first)
+    assert removed.returncode == 0 and f"removed topic: {first}" in removed.stdout
+    assert lykt(data, "topics", "list").stdout.splitlines() == [*rest, "Gaming"]
+
+    twice = lykt(data, "topics", "add", "gaming")
+    assert twice.returncode == 2 and "already" in twice.stderr
+    missing = lykt(data, "topics", "remove", first)
+    assert missing.returncode == 2 and "no topic" in missing.stderr
+    too_long = lykt(data, "topics", "add", "x" * 61)
+    assert too_long.returncode == 2 and "1 to 60 characters" in too_long.stderr
+    assert lykt(data, "topics", "list").stdout.splitlines() == [*rest, "Gaming"]
+
+
+def test_staff_max_sets_a_hosts_own_limit_and_their_console_is_told(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from lykt.app import create_app
+    from tests.conftest import make_settings, receive_until, staff_socket, staff_token
+    from tests.databases import sqlite_url
+
+    data = tmp_path / "data"
+    added = lykt(
+        data, "staff", "add", "--email", "kari@example.org", "--name", "Kari", "--role", "host",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    changed = lykt(data, "staff", "max", "--email", "Kari@Example.org", "5")
+    assert changed.returncode == 0, changed.stderr
+    assert "Kari may hold 5 chat(s) at once" in changed.stdout
+    with sqlite3.connect(data / "lykt.db") as db:
+        assert db.execute("select max_chats from staff").fetchone() == (5,)
+
+    for bad in ("0", "21"):
+        refused = lykt(data, "staff", "max", "--email", "kari@example.org", bad)
+        assert refused.returncode == 2 and "1 to 20" in refused.stderr
+    unknown = lykt(data, "staff", "max", "--email", "nobody@example.org", "2")
+    assert unknown.returncode == 2 and "no staff member" in unknown.stderr
+    with sqlite3.connect(data / "lykt.db") as db:
+        assert db.execute("select max_chats from staff").fetchone() == (5,)
+
+    with TestClient(create_app(make_settings(tmp_path, sqlite_url(data)))) as client:
+        token = staff_token(client, "kari@example.org")
+        with staff_socket(client, token) as ws:
+            assert receive_until(ws, "welcome")["max_chats"] == 5
+
+
+def test_stats_shows_the_wrapup_topic_dimension(tmp_path: Path) -> None:
+    import asyncio
+
+    from lykt.db import Database
+    from lykt.store import statistics as statistics_store
+    from tests.databases import sqlite_url
+
+    data = tmp_path / "data"
+
+    async def count_topics() -> None:
+        db = Database(sqlite_url(data))
+        await db.migrate()
+        async with db.session() as session, session.begin():
+            for _ in range(6):
+                await statistics_store.add(session, "2026-W49", [("topic", "Mobbing")])
+            await statistics_store.add(session, "2026-W49", [("topic", "Familie")])
+        await db.dispose()
+
+    asyncio.run(count_topics())
+    stats = lykt(data, "stats")
+    assert stats.returncode == 0, stats.stderr
+    assert "2026-W49\ttopic\tMobbing\t6" in stats.stdout.splitlines()
+    assert "2026-W49\ttopic\tFamilie\t<5" in stats.stdout.splitlines()

@@ -14,11 +14,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from lykt.actions import hours
+from lykt.actions.canned import LANGS, add_canned, list_shared, remove_shared
 from lykt.actions.context import Context
 from lykt.actions.escrow import export_records
 from lykt.actions.retention import audit_log, list_holds, purge_expired
-from lykt.actions.staff import ROLES, add_staff, list_staff, set_profile
+from lykt.actions.staff import (
+    MAX_CHATS_LIMIT,
+    ROLES,
+    add_staff,
+    list_staff,
+    set_max_chats,
+    set_profile,
+)
 from lykt.actions.statistics import statistics
+from lykt.actions.topics import add_topic, list_topics, remove_topic
 from lykt.bus import InMemoryBus
 from lykt.errors import Invalid, LyktError
 from lykt.privacy.escrow import EscrowError, generate_key_file, open_export, unlock_key_file
@@ -56,6 +65,34 @@ def _parser() -> argparse.ArgumentParser:
     photo.add_argument("--photo", type=Path, help="a small JPEG, PNG or WebP (at most 20 KB)")
     photo.add_argument("--no-photo", action="store_true", help="remove the photo")
     staff_sub.add_parser("list", help="list staff accounts")
+    most = staff_sub.add_parser("max", help="how many chats a staff member may hold at once")
+    most.add_argument("--email", required=True)
+    most.add_argument("n", type=int, help=f"1 to {MAX_CHATS_LIMIT}")
+
+    canned = sub.add_parser("canned", help="the shared canned replies")
+    canned_sub = canned.add_subparsers(dest="canned_command", required=True)
+    canned_add = canned_sub.add_parser("add", help="add a shared reply, for every staff member")
+    canned_add.add_argument("--title", required=True, help="what the list shows (1-80 chars)")
+    canned_add.add_argument("--lang", required=True, choices=LANGS)
+    canned_add.add_argument(
+        "--text-file",
+        type=Path,
+        required=True,
+        help="a file with the text, UTF-8 (1-2000 chars); - for standard input",
+    )
+    canned_sub.add_parser("list", help="the shared replies")
+    canned_remove = canned_sub.add_parser("remove", help="remove a shared reply")
+    canned_remove.add_argument("id", type=int)
+
+    topics = sub.add_parser("topics", help="the wrap-up topics")
+    topics_sub = topics.add_subparsers(dest="topics_command", required=True)
+    topics_add = topics_sub.add_parser("add", help="add a topic at the end of the list")
+    topics_add.add_argument("name")
+    topics_sub.add_parser("list", help="the topics, in the order hosts see them")
+    topics_remove = topics_sub.add_parser(
+        "remove", help="take a topic off the list (its past counts stay)"
+    )
+    topics_remove.add_argument("name")
 
     hours = sub.add_parser("hours", help="opening hours")
     hours_sub = hours.add_subparsers(dest="hours_command", required=True)
@@ -184,6 +221,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "hours":
             asyncio.run(_with_context(settings, lambda ctx: _hours(ctx, args)))
             return 0
+        if args.command == "canned":
+            text = _read_text(args.text_file) if args.canned_command == "add" else ""
+            asyncio.run(_with_context(settings, lambda ctx: _canned(ctx, args, text)))
+            return 0
+        if args.command == "topics":
+            asyncio.run(_with_context(settings, lambda ctx: _topics(ctx, args)))
+            return 0
         if args.command == "staff" and args.staff_command != "add":
             asyncio.run(_with_context(settings, lambda ctx: _staff(ctx, args)))
             return 0
@@ -306,6 +350,10 @@ async def _staff(ctx: Context, args: argparse.Namespace) -> None:
                 flags.append("shown on the public page")
             print(f"{staff.id}\t{staff.display_name} <{staff.email}>\t{', '.join(flags)}")
         return
+    if args.staff_command == "max":
+        staff = await set_max_chats(ctx, args.email, args.n)
+        print(f"{staff.display_name} may hold {staff.max_chats} chat(s) at once")
+        return
     photo = args.photo.read_bytes() if args.photo else None
     staff = await set_profile(
         ctx,
@@ -317,6 +365,46 @@ async def _staff(ctx: Context, args: argparse.Namespace) -> None:
     )
     shown = "shown on" if staff.show_profile else "not shown on"
     print(f"{staff.display_name} is {shown} the 'who answers' page")
+
+
+def _read_text(path: Path) -> str:
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Invalid(f"cannot read {path}: {exc}") from exc
+
+
+async def _canned(ctx: Context, args: argparse.Namespace, text: str) -> None:
+    if args.canned_command == "add":
+        reply = await add_canned(ctx, None, args.title, args.lang, text)
+        print(f"added shared reply {reply.id}: {reply.title} ({reply.lang})")
+    elif args.canned_command == "list":
+        replies = await list_shared(ctx)
+        if not replies:
+            print("no shared replies")
+        for reply in replies:
+            first_line = reply.text.splitlines()[0] if reply.text else ""
+            print(f"{reply.id}\t{reply.lang}\t{reply.title}\t{first_line[:60]}")
+    else:
+        await remove_shared(ctx, args.id)
+        print(f"removed shared reply {args.id}")
+
+
+async def _topics(ctx: Context, args: argparse.Namespace) -> None:
+    if args.topics_command == "add":
+        name = await add_topic(ctx, args.name)
+        print(f"added topic: {name}")
+    elif args.topics_command == "remove":
+        await remove_topic(ctx, args.name)
+        print(f"removed topic: {args.name.strip()}")
+    else:
+        names = await list_topics(ctx)
+        if not names:
+            print("no topics")
+        for name in names:
+            print(name)
 
 
 async def _hours(ctx: Context, args: argparse.Namespace) -> None:
