@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from lykt.bus import Bus, InMemoryBus, RedisBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
 from lykt.i18n import Languages
-from lykt.jobs import Jobs, default_jobs
+from lykt.jobs import Job, Jobs, default_jobs
 from lykt.models import EscrowBase
 from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
@@ -33,6 +34,7 @@ from lykt.web.deps import Services
 from lykt.web.ops import Metrics
 from lykt.web.render import Renderer
 from lykt.web.sources import ClientSource, Limits
+from lykt.web.staff.chats import push_assigned
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -147,6 +149,9 @@ def build_context(
             always_open=settings.opening_hours == "always",
             retention_hours=settings.retention_hours,
             max_hold_days=settings.max_hold_days,
+            host_grace_s=settings.host_grace_seconds,
+            presence_fresh_s=max(60.0, 3 * settings.jobs_interval_s),
+            escalate_after_s=60 * settings.escalate_after_minutes,
         ),
         escrow=EscrowVault(db=escrow_db, key=key),
     )
@@ -195,7 +200,12 @@ def create_app(
     jobs = Jobs(
         ctx,
         settings.jobs_interval_s,
-        default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
+        (
+            # First, on every process: the staff with a socket here are still here (so the
+            # dropped-host check after it never mistakes a live host for a lost one).
+            Job("refresh_presence", lambda _: hub.refresh_presence(), 0, leader_only=False),
+            *default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
+        ),
     )
     # Every catalog is compiled here, once.
     renderer = Renderer(Languages.load(), site={"quick_exit_url": settings.quick_exit_url})
@@ -236,6 +246,8 @@ def create_app(
                         await stop()
                 except TimeoutError:
                     log.warning("stopping the %s took too long; going on without", name)
+
+    hub.on_assigned = functools.partial(push_assigned, services)
 
     app = Lykt(title="Lykt", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services

@@ -79,21 +79,154 @@ class ConversationClaimed:
     age: int | None
     about: str
     created_at: datetime
+    lang: str = "nb"
 
     def visitor_frame(self) -> Frame | None:
         return {"type": "host.joined", "host_name": self.host_name}
 
     def staff_frame(self) -> Frame | None:
+        return claimed_frame(self)
+
+
+def claimed_frame(
+    event: ConversationClaimed | ConversationTransferred,
+) -> Frame:
+    """``conversation.claimed`` for the sockets of the host who now holds the chat."""
+    assert event.host_id is not None and event.host_name is not None
+    return {
+        "type": "conversation.claimed",
+        "conversation_id": event.conversation_id,
+        "host_id": event.host_id,
+        "host_name": event.host_name,
+        "age": event.age,
+        "age_group": age_group(event.age),
+        "about": event.about,
+        "lang": event.lang,
+        "created_at": iso(event.created_at),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationTransferred:
+    """The chat changed hands: to another host or supervisor (``host_id``), or back to the
+    front of the queue (``host_id`` None: given back, or the host's connection was lost past
+    the grace period). The one who had it (``from_id``) no longer follows it."""
+
+    conversation_id: str
+    from_id: int | None
+    host_id: int | None
+    host_name: str | None
+    age: int | None
+    about: str
+    created_at: datetime
+    lang: str = "nb"
+
+    def visitor_frame(self) -> Frame | None:
+        if self.host_id is None:
+            return {"type": "host.left"}
+        return {"type": "host.joined", "host_name": self.host_name, "change": "took_over"}
+
+    def staff_frame(self) -> Frame | None:
         return {
-            "type": "conversation.claimed",
+            "type": "conversation.transferred",
+            "conversation_id": self.conversation_id,
+            "to_staff_id": self.host_id,
+            "to_name": self.host_name,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorJoined:
+    """A supervisor writes beside the host from now on."""
+
+    conversation_id: str
+    staff_id: int
+    name: str
+
+    def visitor_frame(self) -> Frame | None:
+        return {"type": "host.joined", "host_name": self.name, "change": "joined"}
+
+    def staff_frame(self) -> Frame | None:
+        return {
+            "type": "conversation.joined",
+            "conversation_id": self.conversation_id,
+            "staff_id": self.staff_id,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteAdded:
+    """An internal note: to the staff who follow the chat, never to the visitor."""
+
+    conversation_id: str
+    note_id: int
+    author_name: str
+    text: str
+    at: datetime
+
+    def visitor_frame(self) -> Frame | None:
+        return None
+
+    def staff_frame(self) -> Frame | None:
+        return {
+            "type": "note.added",
+            "conversation_id": self.conversation_id,
+            "note": note_frame(self.note_id, self.author_name, self.text, self.at),
+        }
+
+
+def note_frame(note_id: int, author_name: str, text: str, at: datetime) -> Frame:
+    return {"id": note_id, "author_name": author_name, "text": text, "at": iso(at)}
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationWrappedUp:
+    """The host has done the wrap-up: their tabs fold the chat away."""
+
+    conversation_id: str
+    host_id: int
+    flagged: bool
+
+    def staff_frame(self) -> Frame:
+        return {"type": "conversation.wrapped_up", "conversation_id": self.conversation_id}
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorAlert:
+    """For every supervisor and admin online: a host asks for help (``help.requested``) or
+    marks a possible duty-to-avert case (``duty.flagged``)."""
+
+    kind: str  # help.requested | duty.flagged
+    conversation_id: str
+    host_id: int
+    host_name: str
+    at: datetime
+
+    def staff_frame(self) -> Frame:
+        return {
+            "type": self.kind,
             "conversation_id": self.conversation_id,
             "host_id": self.host_id,
             "host_name": self.host_name,
-            "age": self.age,
-            "age_group": age_group(self.age),
-            "about": self.about,
-            "created_at": iso(self.created_at),
+            "at": iso(self.at),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityChanged:
+    """A staff member went on a break or came back: their own tabs follow."""
+
+    staff_id: int
+    status: str  # available | break
+
+    def staff_frame(self) -> Frame:
+        return {"type": "staff.availability", "status": self.status}
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChanged:
+    """A doorbell: who is on shift (or how busy) changed; every node reads it again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +322,13 @@ class ClosingSoon:
 Event = (
     MessagePosted
     | ConversationClaimed
+    | ConversationTransferred
+    | SupervisorJoined
+    | NoteAdded
+    | ConversationWrappedUp
+    | SupervisorAlert
+    | AvailabilityChanged
+    | StaffChanged
     | ConversationEnded
     | TypingChanged
     | VisitorPresenceChanged

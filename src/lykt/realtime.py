@@ -11,22 +11,35 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import orjson
 
+from lykt.actions import shift
 from lykt.actions.context import Context
 from lykt.actions.conversations import QueueSnapshot, queue_snapshot
+from lykt.actions.hours import current_schedule
+from lykt.actions.supervision import SUPERVISOR_ROLES, overview
 from lykt.events import (
+    AvailabilityChanged,
     ClosingSoon,
     ConversationClaimed,
     ConversationDeleted,
     ConversationEnded,
+    ConversationTransferred,
+    ConversationWrappedUp,
     Event,
     Frame,
+    MessagePosted,
     QueueChanged,
+    StaffChanged,
+    SupervisorAlert,
+    SupervisorJoined,
+    claimed_frame,
     iso,
 )
 
@@ -46,6 +59,9 @@ HOLD_OUT_OF_ORDER_S = 1.0
 # and beyond this many waiting a newcomer is asked to come back later.
 WELCOMING_AT_ONCE = 16
 WELCOMES_WAITING_AT_MOST = 50_000
+# Who is on shift and the supervisors' board are read again at most this often (and never
+# more than a third of the time): messages move the board's timers.
+STAFF_COALESCE_S = 0.5
 
 
 def encode(frame: Frame) -> str:
@@ -77,6 +93,7 @@ class Connection:
         "last_position",
         "last_received",
         "revalidate",
+        "role",
         "sent_through",
         "staff_id",
         "waiting",
@@ -105,6 +122,7 @@ class Connection:
         self._sending = False
         self.conversation_id = conversation_id
         self.staff_id = staff_id
+        self.role: str | None = None  # a staff socket's role: host | supervisor | admin
         self.following: set[str] = set()
         self.waiting = False  # a visitor still in the queue: gets queue.position
         # The last (position, estimate) sent: a visitor whose place did not change is not
@@ -347,18 +365,36 @@ class Hub:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.visitors: dict[str, set[Connection]] = {}
         self.staff: set[Connection] = set()
+        self.staff_by_id: dict[int, set[Connection]] = {}
         self.followers: dict[str, set[Connection]] = {}
         self._queue_dirty = asyncio.Event()
+        self._staff_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._revalidating: asyncio.Task[None] | None = None
+        self._chores: set[asyncio.Task[None]] = set()
         self.latest_queue: QueueSnapshot | None = None
+        # This process, in the staff presence marks (``actions.shift``).
+        self.node = uuid.uuid4().hex[:16]
+        # The last colleagues / board frames, for a socket that arrives meanwhile.
+        self.latest_colleagues: list[dict[str, object]] = []
+        self.latest_overview: Frame | None = None
+        # Visitors already shown to the supervisors as waiting too long.
+        self._escalated: set[str] = set()
+        # Sends a staff socket a whole chat (history, notes) when one is handed to it: set
+        # by the web layer, which knows how a chat is put into a frame.
+        self.on_assigned: Callable[[Connection, str], Awaitable[None]] | None = None
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
         self.ctx.bus.subscribe(self.handle)
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._queue_loop()), loop.create_task(self._heartbeat())]
+        self._tasks = [
+            loop.create_task(self._queue_loop()),
+            loop.create_task(self._heartbeat()),
+            loop.create_task(self._staff_loop()),
+        ]
         self._queue_dirty.set()
+        self._staff_dirty.set()
 
     async def stop(self, code: int = CLOSE_SERVICE_RESTART) -> None:
         """Close every socket so clients resume elsewhere (or after the restart)."""
@@ -368,8 +404,29 @@ class Hub:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for task in list(self._chores):
+            task.cancel()
         for conn in list(self.all_connections()):
             conn.close_soon(code, "service restarting")
+        if self.staff_by_id:
+            self.staff_by_id.clear()
+            try:
+                await shift.end_node(self.ctx, self.node)
+            except Exception:
+                log.warning("could not clear this process's staff presence")
+
+    def _chore(self, work: Awaitable[None], what: str) -> None:
+        """Database work started from a place that must not wait (the bus, the heartbeat)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("could not %s", what)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
 
     async def _heartbeat(self) -> None:
         """One timer for every socket: ping each, close the ones silent for three intervals,
@@ -393,6 +450,13 @@ class Hub:
                 self._revalidating = asyncio.get_running_loop().create_task(
                     self._revalidate(to_check, ping)
                 )
+            if self.latest_queue is not None:
+                self._escalate(self.latest_queue)
+
+    async def refresh_presence(self) -> None:
+        """Mark again that the staff with sockets here are here (their marks would go stale).
+        A job on every process (``app.create_app``), just before the dropped-host check."""
+        await shift.refresh_presence(self.ctx, self.node, list(self.staff_by_id))
 
     async def _revalidate(self, conns: list[Connection], ping: str) -> None:
         """Sessions are read from the database, away from the heartbeat so a slow read
@@ -441,15 +505,43 @@ class Hub:
             if not group:
                 del self.visitors[conn.conversation_id]
 
-    def add_staff(self, conn: Connection, following: set[str]) -> None:
+    def add_staff(self, conn: Connection, following: set[str]) -> bool:
+        """Register a staff socket; True if it is that member's first on this process."""
         self.staff.add(conn)
         for conversation_id in following:
             self.follow(conn, conversation_id)
+        first = False
+        if conn.staff_id is not None:
+            group = self.staff_by_id.setdefault(conn.staff_id, set())
+            first = not group
+            group.add(conn)
+        if self.is_supervisor(conn) and self.latest_queue is not None:
+            self._escalate(self.latest_queue, newcomer=conn)
+        return first
 
-    def remove_staff(self, conn: Connection) -> None:
+    def remove_staff(self, conn: Connection) -> bool:
+        """Unregister a staff socket; True if it was that member's last on this process."""
         self.staff.discard(conn)
         for conversation_id in list(conn.following):
             self.unfollow(conn, conversation_id)
+        if conn.staff_id is None or conn.staff_id not in self.staff_by_id:
+            return False
+        group = self.staff_by_id[conn.staff_id]
+        group.discard(conn)
+        if group:
+            return False
+        del self.staff_by_id[conn.staff_id]
+        return True
+
+    @staticmethod
+    def is_supervisor(conn: Connection) -> bool:
+        return conn.role in SUPERVISOR_ROLES
+
+    def supervisors(self) -> list[Connection]:
+        return [c for c in self.staff if c.role in SUPERVISOR_ROLES]
+
+    def _sockets_of(self, staff_id: int | None) -> list[Connection]:
+        return list(self.staff_by_id.get(staff_id, ())) if staff_id is not None else []
 
     def follow(self, conn: Connection, conversation_id: str) -> None:
         conn.following.add(conversation_id)
@@ -483,7 +575,33 @@ class Hub:
             for conn in list(self.staff):
                 conn.offer(text)
             return
+        if isinstance(event, StaffChanged):
+            self._staff_dirty.set()
+            return
+        if isinstance(event, AvailabilityChanged):
+            text = encode(event.staff_frame())
+            for conn in self._sockets_of(event.staff_id):
+                conn.offer(text)
+            return
+        if isinstance(event, SupervisorAlert):
+            text = encode(event.staff_frame())
+            for conn in self.supervisors():
+                conn.offer(text)
+            return
+        if isinstance(event, ConversationWrappedUp):
+            text = encode(event.staff_frame())
+            for conn in self._sockets_of(event.host_id):
+                conn.offer(text)
+            return
+        if isinstance(event, ConversationTransferred):
+            self._transferred(event)
+            return
         conversation_id: str = event.conversation_id
+        if isinstance(event, MessagePosted) and self.latest_overview is not None:
+            self._staff_dirty.set()  # the board's timers
+        if isinstance(event, SupervisorJoined):
+            for conn in self._sockets_of(event.staff_id):
+                self.follow(conn, conversation_id)
         if isinstance(event, ConversationClaimed):
             for conn in self.staff:
                 if conn.staff_id == event.host_id:
@@ -509,6 +627,107 @@ class Hub:
             for conn in self.visitors.get(conversation_id, ()):
                 conn.waiting = False
 
+    def _transferred(self, event: ConversationTransferred) -> None:
+        """A chat changed hands: the visitor is told, the sockets that follow it too (the
+        one who gave it away stops following), and the new host's sockets get the chat."""
+        cid = event.conversation_id
+        back_in_queue = event.host_id is None
+        visitor_text = encode(event.visitor_frame() or {})
+        for conn in list(self.visitors.get(cid, ())):
+            conn.offer(visitor_text)
+            if back_in_queue:
+                conn.waiting = True
+                conn.last_position = None
+        staff_text = encode(event.staff_frame() or {})
+        for conn in list(self.followers.get(cid, ())):
+            if conn.staff_id != event.host_id:
+                conn.offer(staff_text)
+            if conn.staff_id == event.from_id:
+                self.unfollow(conn, cid)
+        if back_in_queue:
+            self._queue_dirty.set()
+            return
+        claimed = encode(claimed_frame(event) | {"visitor_online": self.visitor_online(cid)})
+        for conn in self._sockets_of(event.host_id):
+            self.follow(conn, cid)
+            conn.offer(claimed)
+            if self.on_assigned is not None:
+                self._chore(self.on_assigned(conn, cid), "send a handed-over chat")
+
+    async def _staff_loop(self) -> None:
+        """Read who is on shift (for every console) and the board (for the supervisors here)
+        again once per burst of changes."""
+        while True:
+            await self._staff_dirty.wait()
+            self._staff_dirty.clear()
+            if not self.staff:
+                self.latest_overview = None
+                continue
+            started = time.monotonic()
+            try:
+                await self._push_staff()
+            except Exception:
+                log.exception("could not read who is on shift")
+                await asyncio.sleep(1)
+                self._staff_dirty.set()
+                continue
+            await asyncio.sleep(max(STAFF_COALESCE_S, 2 * (time.monotonic() - started)))
+
+    async def _push_staff(self) -> None:
+        board = bool(self.supervisors())
+        people = await shift.colleagues(self.ctx, with_offline_hosts=board)
+        on_shift = [p.as_dict() for p in people if p.status != "offline"]
+        self.latest_colleagues = on_shift
+        text = encode({"type": "staff.colleagues", "hosts": on_shift})
+        for conn in list(self.staff):
+            conn.offer(text)
+        if not board:
+            self.latest_overview = None
+            return
+        tz = (await current_schedule(self.ctx)).tz
+        found = await overview(self.ctx, tz)
+        frame: Frame = {
+            "type": "staff.overview",
+            "hosts": [p.as_dict() for p in people],
+            "conversations": found.conversations,
+            "flagged": found.flagged,
+        }
+        self.latest_overview = frame
+        board_text = encode(frame)
+        for conn in self.supervisors():
+            conn.offer(board_text)
+
+    def mark_staff_changed(self) -> None:
+        self._staff_dirty.set()
+
+    def _escalate(self, snapshot: QueueSnapshot, newcomer: Connection | None = None) -> None:
+        """Visitors who have waited longer than the escalation time: every supervisor here is
+        told once (and one who arrives, of those still waiting)."""
+        supervisors = [newcomer] if newcomer is not None else self.supervisors()
+        if not supervisors:
+            return
+        limit = self.ctx.clock.now() - timedelta(seconds=self.ctx.rules.escalate_after_s)
+        still: set[str] = set()
+        for entry in snapshot.entries:
+            if entry.waiting_since > limit:
+                continue
+            still.add(entry.conversation_id)
+            if newcomer is None and entry.conversation_id in self._escalated:
+                continue
+            text = encode(
+                {
+                    "type": "queue.escalated",
+                    "conversation_id": entry.conversation_id,
+                    "waiting_since": iso(entry.waiting_since),
+                }
+            )
+            for conn in supervisors:
+                conn.offer(text)
+        if newcomer is None:
+            self._escalated = still
+        else:
+            self._escalated |= still
+
     async def _queue_loop(self) -> None:
         """Recompute the queue once per burst of changes and tell everyone who cares."""
         while True:
@@ -524,6 +743,7 @@ class Hub:
                 continue
             self.latest_queue = snapshot
             self._push_queue(snapshot)
+            self._escalate(snapshot)
             # With a long queue a read costs more: never spend more than about a third of
             # the time reading it, however fast visitors arrive.
             await asyncio.sleep(max(QUEUE_COALESCE_S, 2 * (time.monotonic() - started)))
@@ -566,7 +786,10 @@ def queue_frame(snapshot: QueueSnapshot) -> dict[str, Any]:
                 "conversation_id": e.conversation_id,
                 "age_group": e.age_group,
                 "about": e.about,
+                "lang": e.lang,
                 "waiting_since": iso(e.waiting_since),
+                "returned": e.returned,
+                "preview": e.preview,
             }
             for e in snapshot.entries[:QUEUE_SHOWN]
         ],

@@ -13,6 +13,7 @@ from lykt.actions.conversations import (
     open_conversation,
     queue_snapshot,
 )
+from lykt.actions.shift import refresh_presence, set_availability, start_shift
 from lykt.actions.staff import add_staff
 from lykt.clock import ManualClock
 from lykt.errors import Conflict, Invalid, NotFound
@@ -65,6 +66,7 @@ def test_queue_is_first_come_first_served_and_the_estimate_follows_recent_claims
         clock = ctx.clock
         assert isinstance(clock, ManualClock)
         host = await add_staff(ctx, "kari@example.org", "Kari", "host", "correct horse battery")
+        await start_shift(ctx, "node-1", host)  # connected, and available as at login
         first, _ = await open_conversation(ctx, 9, "self")
         clock.advance(timedelta(seconds=1))
         second, _ = await open_conversation(ctx, None, "friend")
@@ -78,9 +80,20 @@ def test_queue_is_first_come_first_served_and_the_estimate_follows_recent_claims
             clock.advance(timedelta(minutes=4))
             await claim_conversation(ctx, host, conversation.id)
             await end_conversation(ctx, conversation.id, by="host")
+        await refresh_presence(ctx, "node-1", [host.id])  # as every process does each tick
         snapshot = await queue_snapshot(ctx)
         estimate = snapshot.estimate_minutes(1)
         assert estimate is not None and 1 <= estimate <= 60
+        # Only available hosts count: with the one host on a break nobody can say.
+        await set_availability(ctx, host, "break")
+        assert (await queue_snapshot(ctx)).estimate_minutes(1) is None
+        await set_availability(ctx, host, "available")
+        # A second host available: the queue moves faster than it did with one.
+        other = await add_staff(ctx, "ola@example.org", "Ola", "host", "correct horse battery")
+        await start_shift(ctx, "node-2", other)
+        faster = (await queue_snapshot(ctx)).estimate_minutes(2)
+        slower = snapshot.estimate_minutes(2)
+        assert faster is not None and slower is not None and faster < slower
         claimed = await claim_conversation(ctx, host, None)
         assert claimed.id == first.id  # the one who waited longest
 

@@ -30,7 +30,15 @@ def test_host_sees_the_queue_without_anything_that_identifies_a_device(
         assert welcome["staff"]["display_name"] == "Kari"
         assert welcome["max_chats"] == 3
         [entry] = welcome["queue"]
-        assert set(entry) == {"conversation_id", "age_group", "about", "waiting_since"}
+        assert set(entry) == {
+            "conversation_id",
+            "age_group",
+            "about",
+            "lang",
+            "waiting_since",
+            "returned",
+            "preview",
+        }
         assert entry["age_group"] == "under13"
         assert entry["about"] == "friend"
         new_conversation(client, age=None)

@@ -7,18 +7,27 @@ import math
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
 from lykt.actions.context import Context
 from lykt.actions.hours import current_schedule, opening_status
+from lykt.actions.notes import notes_for
 from lykt.actions.statistics import count_conversation
+from lykt.actions.supervision import access_chat, day_numbers
 from lykt.errors import Closed, Conflict, Invalid, NotFound
-from lykt.events import ConversationClaimed, ConversationEnded, QueueChanged, age_group
+from lykt.events import (
+    ConversationClaimed,
+    ConversationEnded,
+    QueueChanged,
+    StaffChanged,
+    age_group,
+)
 from lykt.models import Conversation, Message, Staff, storable
 from lykt.store import conversations as conversations_store
 from lykt.store import messages as messages_store
+from lykt.store import shift as shift_store
 from lykt.store import staff as staff_store
 
 ABOUT_CHOICES = ("self", "friend")
@@ -32,9 +41,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-async def open_conversation(ctx: Context, age: int | None, about: str) -> tuple[Conversation, str]:
+async def open_conversation(
+    ctx: Context, age: int | None, about: str, lang: str = "nb"
+) -> tuple[Conversation, str]:
     """A visitor arrives. Returns the conversation and its token (>= 128 random bits), which is
-    never stored: the database keeps only its hash."""
+    never stored: the database keeps only its hash. ``lang`` is the visitor page's language
+    (a code the web layer has checked), shown to the host."""
+    if not (2 <= len(lang) <= 8 and lang.isascii() and lang.isalpha()):
+        raise Invalid("lang must be a language code")
     if age is not None and not (AGE_MIN <= age <= AGE_MAX):
         raise Invalid(f"age must be between {AGE_MIN} and {AGE_MAX}, or null")
     if about not in ABOUT_CHOICES:
@@ -49,6 +63,7 @@ async def open_conversation(ctx: Context, age: int | None, about: str) -> tuple[
         token_hash=token_hash(token),
         age=age,
         about=about,
+        lang=lang,
         status="waiting",
         last_seq=0,
         created_at=now,
@@ -72,16 +87,13 @@ async def access_conversation_by_token(ctx: Context, token: str) -> Conversation
 
 
 async def access_conversation_for_host(
-    ctx: Context, staff: Staff, conversation_id: str
-) -> Conversation:
-    """A host reaches only the conversations they hold; anything else is NotFound."""
-    conversation = None
-    if storable(conversation_id):
-        async with ctx.db.read() as session:
-            conversation = await conversations_store.get(session, conversation_id)
-    if conversation is None or conversation.host_id != staff.id:
-        raise NotFound("no such conversation among yours")
-    return conversation
+    ctx: Context, staff: Staff, conversation_id: str, *, write: bool = True
+) -> tuple[Conversation, str]:
+    """A host reaches only the conversations they hold (a supervisor also those they joined,
+    and, without ``write``, any to read); anything else is NotFound. With the staff member's
+    part in it: ``host``, ``joined`` or ``watching``."""
+    async with ctx.db.read() as session:
+        return await access_chat(session, staff, conversation_id, write=write)
 
 
 async def claim_conversation(
@@ -124,9 +136,11 @@ async def claim_conversation(
                 age=conversation.age,
                 about=conversation.about,
                 created_at=conversation.created_at,
+                lang=conversation.lang,
             )
         )
         tx.publish_on_commit(QueueChanged())
+        tx.publish_on_commit(StaffChanged())
     return conversation
 
 
@@ -161,6 +175,8 @@ async def end_conversation(
             )
             if was_waiting:
                 tx.publish_on_commit(QueueChanged())
+            else:
+                tx.publish_on_commit(StaffChanged())
     return changed
 
 
@@ -170,6 +186,9 @@ class QueueEntry:
     age_group: str
     about: str
     waiting_since: datetime
+    lang: str = "nb"
+    returned: bool = False  # given back to the queue: in front
+    preview: str | None = None  # the first words the visitor wrote while waiting
 
 
 @dataclass(frozen=True)
@@ -191,16 +210,42 @@ class QueueSnapshot:
         return max(1, math.ceil(position * self.seconds_per_place / 60))
 
 
-async def queue_snapshot(ctx: Context) -> QueueSnapshot:
+PREVIEW_CHARS = 100
+
+
+def preview_of(texts: list[str] | None) -> str | None:
+    """The first ``PREVIEW_CHARS`` characters of what a visitor wrote while waiting."""
+    if not texts:
+        return None
+    joined = " ".join(" ".join(t.split()) for t in texts)
+    return joined[:PREVIEW_CHARS]
+
+
+async def queue_snapshot(ctx: Context, previews: int = 50) -> QueueSnapshot:
+    """The queue, with the wait estimate, and for the first ``previews`` places what those
+    visitors wrote while waiting (for triage).
+
+    The estimate: how fast visitors were taken in the last two hours, scaled by how many hosts
+    can take them now against how many took them then; unknown when no host is available."""
     now = ctx.clock.now()
     async with ctx.db.read() as session:
         waiting = await conversations_store.queue(session)
         waits = await conversations_store.recent_claim_waits_s(session, now - ESTIMATE_WINDOW)
-    # Claims per second over the window tells how fast the queue moves.
-    seconds_per_place = ESTIMATE_WINDOW.total_seconds() / len(waits) if len(waits) >= 2 else None
-    if seconds_per_place is not None and waits:
+        available = await shift_store.count_available(
+            session, now - timedelta(seconds=ctx.rules.presence_fresh_s)
+        )
+        recent_hosts = await conversations_store.recent_claim_hosts(session, now - ESTIMATE_WINDOW)
+        openings = await conversations_store.visitor_openings(
+            session, [c.id for c in waiting[:previews]]
+        )
+    seconds_per_place: float | None = None
+    if available and len(waits) >= 2:
+        # Claims per second over the window tells how fast the queue moves.
+        seconds_per_place = ESTIMATE_WINDOW.total_seconds() / len(waits)
         # Never promise less than what visitors recently waited at the front of the queue.
         seconds_per_place = min(seconds_per_place, max(30.0, sorted(waits)[len(waits) // 2]))
+        # Fewer hosts now than took visitors then: slower (and more now: faster).
+        seconds_per_place *= max(1, recent_hosts) / available
     return QueueSnapshot(
         entries=tuple(
             QueueEntry(
@@ -208,6 +253,9 @@ async def queue_snapshot(ctx: Context) -> QueueSnapshot:
                 age_group=age_group(c.age),
                 about=c.about,
                 waiting_since=c.created_at,
+                lang=c.lang,
+                returned=c.returned,
+                preview=preview_of(openings.get(c.id)),
             )
             for c in waiting
         ),
@@ -221,6 +269,9 @@ class ConversationView:
     host_name: str | None
     messages: Sequence[Message]
     host_names: dict[int, str]
+    # For staff only (``staff_view``): the internal notes and the chat's short number.
+    notes: list[dict[str, object]] = field(default_factory=list)
+    number: int | None = None
 
     @property
     def last_seq(self) -> int:
@@ -246,6 +297,18 @@ async def conversation_view(ctx: Context, conversation_id: str, last_seq: int) -
     return ConversationView(conversation, host_name, messages, names)
 
 
-async def host_conversations(ctx: Context, host: Staff) -> Sequence[Conversation]:
+async def staff_view(ctx: Context, conversation_id: str, last_seq: int) -> ConversationView:
+    """``conversation_view`` with what only staff see: the notes and the short number. The
+    caller has checked access (``access_conversation_for_host``)."""
+    view = await conversation_view(ctx, conversation_id, last_seq)
+    tz = (await current_schedule(ctx)).tz
     async with ctx.db.read() as session:
-        return await conversations_store.active_for_host(session, host.id)
+        notes = await notes_for(session, conversation_id)
+        numbers = await day_numbers(session, [view.conversation], tz)
+    return replace(view, notes=notes, number=numbers.get(conversation_id))
+
+
+async def host_conversations(ctx: Context, host: Staff) -> Sequence[Conversation]:
+    """The chats a staff member's console shows: held, ended but not wrapped up, joined."""
+    async with ctx.db.read() as session:
+        return await conversations_store.open_for_staff(session, host.id)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lykt.actions.context import Context
+from lykt.actions.supervision import is_supervisor
 from lykt.errors import Conflict, Invalid, NotFound
-from lykt.events import MessagePosted
+from lykt.events import MessagePosted, QueueChanged
 from lykt.models import Message, Staff, storable
+from lykt.store import conversations as conversations_store
+from lykt.store.conversations import PREVIEW_MESSAGES
 from lykt.store.posting import posting_for
 
 MAX_CLIENT_ID_CHARS = 64
@@ -26,6 +29,8 @@ class _Post:
     text: str
     staff_id: int | None
     host_name: str | None
+    # A supervisor who joined the chat writes beside its host.
+    as_helper: bool = False
 
 
 def _check(ctx: Context, client_id: str, text: str) -> None:
@@ -58,6 +63,10 @@ async def post_message(
         raise Invalid("sender must be 'visitor' or 'host'")
     if not storable(conversation_id):
         raise NotFound()  # no such conversation; and it must not spoil the batch
+    as_helper = False
+    if sender == "host" and staff is not None and is_supervisor(staff):
+        async with ctx.db.read() as session:
+            as_helper = await conversations_store.is_helper(session, conversation_id, staff.id)
     post = _Post(
         conversation_id=conversation_id,
         sender=sender,
@@ -65,6 +74,7 @@ async def post_message(
         text=text,
         staff_id=staff.id if staff is not None else None,
         host_name=staff.display_name if staff is not None else None,
+        as_helper=as_helper,
     )
     return await ctx.group_commit(_write_posts).submit(post)
 
@@ -72,6 +82,7 @@ async def post_message(
 async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, bool] | Exception]:
     now = ctx.clock.now()
     results: list[tuple[Message, bool] | Exception] = []
+    queue_changed = False
     async with ctx.transaction() as tx:
         # Lock the conversations' rows first (PostgreSQL; SQLite has its write lock), so seq
         # stays gap-free across processes and a racing resend is seen below.
@@ -91,9 +102,15 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
             if state.status == "ended":
                 results.append(Conflict("the conversation has ended"))
                 continue
-            if post.sender == "host" and (post.staff_id is None or state.host_id != post.staff_id):
+            if post.sender == "host" and (
+                post.staff_id is None
+                or (state.host_id != post.staff_id and not post.as_helper)
+                or state.status != "active"
+            ):
                 results.append(NotFound("no such conversation among yours"))
                 continue
+            if state.status == "waiting" and state.last_seq < PREVIEW_MESSAGES:
+                queue_changed = True  # the host's queue shows the first words (triage)
             state.last_seq += 1
             message = Message(
                 conversation_id=post.conversation_id,
@@ -124,4 +141,6 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
                 now,
             )
             await store.insert(new_rows)
+        if queue_changed:
+            tx.publish_on_commit(QueueChanged())
     return results

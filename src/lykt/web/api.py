@@ -12,6 +12,7 @@ from lykt.actions.conversations import (
 )
 from lykt.actions.hours import opening_status
 from lykt.actions.retention import HOLD_ROLES, list_holds, place_hold, release_hold
+from lykt.actions.shift import make_available
 from lykt.actions.staff import log_in, log_out
 from lykt.errors import Closed, Forbidden, Invalid, LyktError, NotFound
 from lykt.events import iso
@@ -46,7 +47,9 @@ async def create_conversation(
     if limited is not None:
         return limited
     try:
-        conversation, token = await open_conversation(services.ctx, body.age, body.about)
+        # The page's language (one we have; anything else is the default), for the host.
+        lang = services.renderer.languages.pick(body.lang).code
+        conversation, token = await open_conversation(services.ctx, body.age, body.about, lang)
     except Invalid as exc:
         return JSONResponse({"error": "invalid", "message": exc.message}, status_code=422)
     except Closed as exc:
@@ -80,6 +83,7 @@ async def staff_login(body: Login, request: Request, services: ServicesDep) -> J
         staff, token = await log_in(services.ctx, body.email, body.password)
     except Forbidden as exc:
         return JSONResponse({"error": "invalid_login", "message": exc.message}, status_code=401)
+    await make_available(services.ctx, staff)  # logging in starts a shift: taking visitors
     response = JSONResponse(
         {"id": staff.id, "display_name": staff.display_name, "role": staff.role}
     )

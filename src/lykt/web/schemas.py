@@ -14,6 +14,7 @@ class _Strict(BaseModel):
 class NewConversation(_Strict):
     age: StrictInt | None = None
     about: Literal["self", "friend"]
+    lang: StrictStr | None = Field(default=None, max_length=8)
 
 
 class QuickExit(_Strict):
@@ -92,7 +93,80 @@ class Sync(_Strict):
     last_seq: StrictInt = Field(default=0, ge=0)
 
 
+class Availability(_Strict):
+    type: Literal["staff.availability"]
+    status: Literal["available", "break"]
+
+
+class Transfer(_Strict):
+    type: Literal["conversation.transfer"]
+    conversation_id: StrictStr
+    to_staff_id: StrictInt | None
+    note: StrictStr = Field(default="", max_length=2000)
+
+
+class NoteAdd(_Strict):
+    type: Literal["note.add"]
+    conversation_id: StrictStr
+    text: StrictStr = Field(max_length=2000)
+
+
+class Wrapup(_Strict):
+    type: Literal["conversation.wrapup"]
+    conversation_id: StrictStr
+    topics: list[Annotated[StrictStr, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=20
+    )
+    flag: StrictBool = False
+
+
+class HelpRequest(_Strict):
+    type: Literal["help.request"]
+    conversation_id: StrictStr
+
+
+class DutyFlag(_Strict):
+    type: Literal["duty.flag"]
+    conversation_id: StrictStr
+
+
+class Watch(_Strict):
+    type: Literal["supervisor.watch"]
+    conversation_id: StrictStr
+
+
+class Unwatch(_Strict):
+    type: Literal["supervisor.unwatch"]
+    conversation_id: StrictStr
+
+
+class Join(_Strict):
+    type: Literal["supervisor.join"]
+    conversation_id: StrictStr
+
+
+class Takeover(_Strict):
+    type: Literal["supervisor.takeover"]
+    conversation_id: StrictStr
+
+
 StaffFrame = Annotated[
-    Claim | StaffMessageSend | StaffTyping | StaffEnd | Sync | Pong, Field(discriminator="type")
+    Claim
+    | StaffMessageSend
+    | StaffTyping
+    | StaffEnd
+    | Sync
+    | Pong
+    | Availability
+    | Transfer
+    | NoteAdd
+    | Wrapup
+    | HelpRequest
+    | DutyFlag
+    | Watch
+    | Unwatch
+    | Join
+    | Takeover,
+    Field(discriminator="type"),
 ]
 staff_frames: TypeAdapter[StaffFrame] = TypeAdapter(StaffFrame)
