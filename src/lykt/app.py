@@ -150,7 +150,7 @@ def build_context(
             retention_hours=settings.retention_hours,
             max_hold_days=settings.max_hold_days,
             host_grace_s=settings.host_grace_seconds,
-            presence_fresh_s=max(60.0, 3 * settings.jobs_interval_s),
+            presence_fresh_s=max(60.0, 3 * settings.heartbeat_interval_s),
             escalate_after_s=60 * settings.escalate_after_minutes,
         ),
         escrow=EscrowVault(db=escrow_db, key=key),

@@ -450,12 +450,15 @@ class Hub:
                 self._revalidating = asyncio.get_running_loop().create_task(
                     self._revalidate(to_check, ping)
                 )
+            if self.staff_by_id:
+                self._chore(self.refresh_presence(), "refresh the staff presence")
             if self.latest_queue is not None:
                 self._escalate(self.latest_queue)
 
     async def refresh_presence(self) -> None:
         """Mark again that the staff with sockets here are here (their marks would go stale).
-        A job on every process (``app.create_app``), just before the dropped-host check."""
+        At every heartbeat, and as a job on every process (``app.create_app``) just before
+        the dropped-host check."""
         await shift.refresh_presence(self.ctx, self.node, list(self.staff_by_id))
 
     async def _revalidate(self, conns: list[Connection], ping: str) -> None:

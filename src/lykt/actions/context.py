@@ -32,7 +32,7 @@ class Rules:
     # A host whose every socket has been gone this long gives their chats back to the queue.
     host_grace_s: float = 120.0
     # A staff member counts as connected while a process saw their socket this recently
-    # (each process refreshes its marks at every jobs tick; a dead process's go stale).
+    # (each process refreshes its marks at every heartbeat; a dead process's go stale).
     presence_fresh_s: float = 45.0
     # A visitor waiting longer than this is shown to every supervisor online.
     escalate_after_s: float = 300.0
