@@ -17,9 +17,12 @@ from lykt.actions.conversations import (
     open_conversation,
 )
 from lykt.actions.messages import post_message
+from lykt.actions.notes import add_note
 from lykt.actions.retention import audit_log, place_hold, purge_expired, release_hold
 from lykt.actions.staff import add_staff
 from lykt.actions.statistics import statistics
+from lykt.actions.supervision import raise_alert
+from lykt.actions.wrapups import wrap_up_conversation
 from lykt.clock import ManualClock
 from lykt.errors import Forbidden, Invalid, NotFound
 from lykt.events import ConversationDeleted, Event
@@ -52,9 +55,15 @@ def test_purged_words_are_gone_from_every_byte_of_the_sqlite_files(tmp_path: Pat
         await claim_conversation(ctx, host, conversation.id)
         for i in range(30):
             await post_message(ctx, conversation.id, "visitor", f"c{i}", f"{canary} nr {i}")
+        # An internal note goes with the conversation, as do the staff-only marks.
+        note = f"NOTAT-{canary}"
+        await add_note(ctx, host, conversation.id, note)
+        await raise_alert(ctx, host, conversation.id, "duty.flagged")
         clock.advance(timedelta(minutes=20))
         await end_conversation(ctx, conversation.id, by="visitor")
+        await wrap_up_conversation(ctx, host, conversation.id, ["Følelser"], True)
         assert canary.encode() in sqlite_files(data)  # the test can see the words
+        assert note.encode() in sqlite_files(data)
 
         clock.advance(RETENTION - MINUTE)
         assert (await purge_expired(ctx)).conversations == 0  # not yet: 71 h 59 min
@@ -73,12 +82,13 @@ def test_purged_words_are_gone_from_every_byte_of_the_sqlite_files(tmp_path: Pat
             ("outcome", "answered"): 1,
             ("wait", "under 1 min"): 1,
             ("duration", "10-30 min"): 1,
+            ("topic", "Følelser"): 1,
         }
 
     run_at(sqlite_url(data), oslo(WEDNESDAY, 16), work, always_open=True)
     files = sqlite_files(data)
     assert files, "no database files found"
-    assert canary.encode() not in files
+    assert canary.encode() not in files  # the messages and the note (it carries it too)
     wal = data / "lykt.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0  # the log was cut after the purge
 
