@@ -41,10 +41,11 @@ def claim_the_visitor(host: Page, visitor: Page, words: Words = NB) -> None:
     """The host takes the only waiting visitor (12 years old, about themself)."""
     entries = host.locator("#queue-list").get_by_role("listitem")
     expect(entries).to_have_count(1)
-    expect(entries).to_contain_text("Under 13 år, gjelder seg selv")
+    expect(entries).to_contain_text("Under 13 år · seg selv")
     expect(entries).to_contain_text(re.compile(r"venter \d+:\d\d"))
     entries.get_by_role("button", name=re.compile("^Ta samtalen")).click()
-    expect(host.get_by_role("heading", name="12 år, gjelder seg selv")).to_be_visible()
+    label = re.compile(r"^Samtale \d+ · 12 år · seg selv$")
+    expect(host.get_by_role("heading", name=label)).to_be_visible()
     expect(host.get_by_text("Besøkende er på nett")).to_be_visible()
     expect(entries).to_have_count(0)
     heading = words.talking_with.format(name=HOST_NAME)

@@ -167,9 +167,14 @@ def test_c_typing_shows_and_host_ends_the_chat(
     expect(visitor_box(visitor)).to_be_hidden()
     expect(texts(visitor_log(visitor))).to_have_text(["Jeg vet ikke helt hvordan jeg skal si det."])
 
-    # The host closes the ended chat; the visitor may start afresh.
-    host.get_by_role("button", name="Lukk samtalen").click()
+    # The ended chat stays until the host has wrapped it up, then folds away; the visitor may
+    # start afresh.
+    side = host.get_by_role("complementary")
+    expect(side.get_by_role("heading", name="Oppsummering")).to_be_visible()
+    side.get_by_label("Følelser").check()
+    side.get_by_role("button", name="Lagre oppsummering").click()
     expect(host.get_by_text("Du har ingen samtaler nå.")).to_be_visible()
+    expect(host.get_by_role("tab")).to_have_count(0)
     visitor.get_by_role("button", name="Start en ny chat").click()
     expect(visitor.get_by_role("heading", name="Før vi begynner")).to_be_visible()
     assert visitor.evaluate("sessionStorage.getItem('lykt.token')") is None
