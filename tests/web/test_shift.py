@@ -360,6 +360,13 @@ def test_supervisor_watches_joins_and_takes_over_and_each_is_audited(
             {"type": "message.send", "conversation_id": cid, "client_id": "s0", "text": "hei"}
         )
         assert error_for(sara, "message.send")["code"] == "not_found"
+        # ...and silent: the visitor never sees a watcher typing.
+        sara.send_json({"type": "typing", "conversation_id": cid, "typing": True})
+        kari.send_json(
+            {"type": "message.send", "conversation_id": cid, "client_id": "k1", "text": "ja?"}
+        )
+        until(visitor, "message.posted", client_id="k1")
+        assert not [f for f in visitor.frames if f["type"] == "typing"]
 
         sara.send_json({"type": "supervisor.join", "conversation_id": cid})
         assert until(sara, "conversation.history", conversation_id=cid)["mode"] == "joined"

@@ -23,6 +23,8 @@ class StaffSocket:
     message_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(5, 30))
     # Notes, alerts and transfers: a person's pace, with room for a burst.
     action_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(2, 20))
+    # Chats this socket reads along silently: it never types into them.
+    watching: set[str] = field(default_factory=set)
 
 
 Handler = Callable[[Any, StaffSocket], Awaitable[None]]

@@ -95,8 +95,9 @@ async def send_message(frame: schemas.StaffMessageSend, s: StaffSocket) -> None:
 
 
 async def typing(frame: schemas.StaffTyping, s: StaffSocket) -> None:
-    if frame.conversation_id in s.conn.following and s.typing_bucket.take():
-        set_typing(s.services.ctx, frame.conversation_id, "host", frame.typing)
+    cid = frame.conversation_id
+    if cid in s.conn.following and cid not in s.watching and s.typing_bucket.take():
+        set_typing(s.services.ctx, cid, "host", frame.typing)
 
 
 async def end(frame: schemas.StaffEnd, s: StaffSocket) -> None:

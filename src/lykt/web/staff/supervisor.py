@@ -18,16 +18,21 @@ async def watch(frame: schemas.Watch, s: StaffSocket) -> None:
     if conversation.status != "ended":
         s.services.hub.follow(s.conn, conversation.id)
     mode = "host" if conversation.host_id == s.staff.id else "watching"
+    if mode == "watching":
+        s.watching.add(conversation.id)
     await send_history(s.services, s.conn, conversation.id, mode)
 
 
 async def unwatch(frame: schemas.Unwatch, s: StaffSocket) -> None:
     require_supervisor(s.staff)
-    s.services.hub.unfollow(s.conn, frame.conversation_id)
+    if frame.conversation_id in s.watching:
+        s.watching.discard(frame.conversation_id)
+        s.services.hub.unfollow(s.conn, frame.conversation_id)
 
 
 async def join(frame: schemas.Join, s: StaffSocket) -> None:
     conversation = await join_conversation(s.services.ctx, s.staff, frame.conversation_id)
+    s.watching.discard(conversation.id)
     s.services.hub.follow(s.conn, conversation.id)
     mode = "host" if conversation.host_id == s.staff.id else "joined"
     await send_history(s.services, s.conn, conversation.id, mode)
@@ -36,7 +41,8 @@ async def join(frame: schemas.Join, s: StaffSocket) -> None:
 async def takeover(frame: schemas.Takeover, s: StaffSocket) -> None:
     # The socket follows the chat and gets it whole as its new host (the hub's on_assigned);
     # the supervisor's other tabs too.
-    await take_over_conversation(s.services.ctx, s.staff, frame.conversation_id)
+    conversation = await take_over_conversation(s.services.ctx, s.staff, frame.conversation_id)
+    s.watching.discard(conversation.id)
 
 
 HANDLERS: Handlers = {
