@@ -152,6 +152,7 @@ def build_context(
             host_grace_s=settings.host_grace_seconds,
             presence_fresh_s=max(60.0, 3 * settings.heartbeat_interval_s),
             escalate_after_s=60 * settings.escalate_after_minutes,
+            audit_days=settings.audit_days,
         ),
         escrow=EscrowVault(db=escrow_db, key=key),
     )

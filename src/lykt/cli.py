@@ -12,12 +12,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from lykt.actions import hours
+from lykt.actions.audit import audit_log, verify_audit
 from lykt.actions.canned import LANGS, add_canned, list_shared, remove_shared
 from lykt.actions.context import Context
 from lykt.actions.escrow import export_records
-from lykt.actions.retention import audit_log, list_holds, purge_expired
+from lykt.actions.retention import list_holds, purge_expired
 from lykt.actions.staff import (
     MAX_CHATS_LIMIT,
     ROLES,
@@ -33,6 +35,8 @@ from lykt.errors import Invalid, LyktError
 from lykt.privacy.escrow import EscrowError, generate_key_file, open_export, unlock_key_file
 from lykt.schedule import format_weekly
 from lykt.settings import Settings
+
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--from-week", help="e.g. 2026-W40")
     stats.add_argument("--to-week", help="e.g. 2026-W52")
     sub.add_parser("holds", help="the legal holds in force")
-    sub.add_parser("audit", help="the audit log (holds, escrow exports)")
+    audit = sub.add_parser("audit", help="the audit log; `lykt audit verify` checks its chain")
+    audit.add_argument("audit_command", nargs="?", choices=["verify"])
 
     escrow = sub.add_parser("escrow", help="the IP escrow (for the platform operator only)")
     escrow_sub = escrow.add_subparsers(dest="escrow_command", required=True)
@@ -157,12 +162,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_context(settings: Settings, work: Callable[[Context], Awaitable[None]]) -> None:
+    await _with_result(settings, work)
+
+
+async def _with_result(settings: Settings, work: Callable[[Context], Awaitable[T]]) -> T:
     from lykt.app import build_context, close_databases, open_databases
 
     ctx = build_context(settings, bus=InMemoryBus())  # a command tells no sockets anything
     try:
         await open_databases(ctx)
-        await work(ctx)
+        return await work(ctx)
     finally:
         await close_databases(ctx)
 
@@ -215,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "escrow":
             return _escrow(settings, args)
+        if args.command == "audit" and args.audit_command == "verify":
+            return asyncio.run(_with_result(settings, _verify_audit))
         if args.command in ("purge", "stats", "holds", "audit"):
             asyncio.run(_with_context(settings, lambda ctx: _privacy(ctx, args)))
             return 0
@@ -338,6 +349,19 @@ async def _privacy(ctx: Context, args: argparse.Namespace) -> None:
                 f"{entry.at.isoformat()}\t{entry.actor}\t{entry.action}\t{entry.subject}"
                 f"\t{entry.detail}"
             )
+
+
+async def _verify_audit(ctx: Context) -> int:
+    verdict = await verify_audit(ctx)
+    if verdict.intact:
+        print(f"the audit log is intact: {verdict.rows} row(s) follow one another")
+        return 0
+    print(
+        f"the audit log has been tampered with at row {verdict.bad_id}: {verdict.problem} "
+        f"({verdict.rows} row(s) before it are intact)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 async def _staff(ctx: Context, args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from lykt.actions.audit import prune_audit
 from lykt.actions.context import Context
 from lykt.actions.hours import end_queue_if_closed, warn_before_closing
 from lykt.actions.retention import purge_expired
@@ -42,8 +43,9 @@ def default_jobs(tick_s: float, purge_every_s: float) -> tuple[Job, ...]:
         Job("warn_before_closing", warn_before_closing, tick_s, leader_only=False),
         # Chats of a host whose connection is lost past the grace period: back to the queue.
         Job("requeue_dropped_hosts", requeue_dropped_hosts, tick_s),
-        # Delete what is past the retention period.
+        # Delete what is past the retention period; prune the audit log once an hour.
         Job("purge_expired", purge_expired, purge_every_s),
+        Job("prune_audit", prune_audit, 3600),
     )
 
 

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     purge_interval_s: float = Field(default=60.0, gt=0)
     # A legal hold (duty to avert) keeps a conversation at most this many days.
     max_hold_days: int = Field(default=30, ge=1, le=365)
+    # The audit log keeps this many days; older rows are pruned (the chain still verifies).
+    audit_days: int = Field(default=365, ge=1)
     # Checked on staff WebSocket handshakes (besides SameSite=Strict cookies). Empty: same host.
     allowed_origins: tuple[str, ...] = ()
     # Secure cookies need HTTPS; off only for local development over plain HTTP.

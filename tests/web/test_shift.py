@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from lykt.actions.retention import audit_log
+from lykt.actions.audit import audit_log
 from lykt.actions.statistics import statistics
 from lykt.actions.transfers import requeue_dropped_hosts
 from lykt.app import create_app

@@ -36,6 +36,8 @@ class Rules:
     presence_fresh_s: float = 45.0
     # A visitor waiting longer than this is shown to every supervisor online.
     escalate_after_s: float = 300.0
+    # The audit log keeps this many days (then pruned, the chain still verifiable).
+    audit_days: int = 365
 
 
 @dataclass(frozen=True)

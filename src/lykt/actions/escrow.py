@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lykt.actions.audit import record
 from lykt.actions.context import Context, EscrowVault
 from lykt.errors import Invalid, NotFound
-from lykt.models import AuditEntry, EscrowRecord, storable
+from lykt.models import EscrowRecord, storable
 from lykt.privacy.escrow import EXPORT_FORMAT
 from lykt.store import conversations as conversations_store
 from lykt.store import escrow as escrow_store
-from lykt.store import retention as retention_store
 
 
 @contextlib.asynccontextmanager
@@ -101,15 +101,13 @@ async def export_records(ctx: Context, conversation_id: str, case_ref: str) -> d
         records = await escrow_store.for_conversation(session, conversation_id)
     now = ctx.clock.now()
     async with ctx.transaction() as tx:
-        await retention_store.audit(
+        await record(
             tx.session,
-            AuditEntry(
-                at=now,
-                actor="operator",
-                action="escrow.exported",
-                subject=conversation_id,
-                detail=f"case {case_ref}: {len(records)} record(s)",
-            ),
+            ctx,
+            "operator",
+            "escrow.exported",
+            conversation_id,
+            f"case {case_ref}: {len(records)} record(s)",
         )
     if not records:
         raise NotFound(

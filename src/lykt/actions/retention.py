@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lykt.actions.audit import record
 from lykt.actions.context import Context
 from lykt.actions.escrow import delete_orphans
 from lykt.actions.escrow import delete_records as delete_escrow_records
@@ -20,7 +21,7 @@ from lykt.actions.hours import current_schedule
 from lykt.actions.statistics import count_conversation
 from lykt.errors import Forbidden, Invalid, NotFound
 from lykt.events import ConversationDeleted
-from lykt.models import AuditEntry, Conversation, LegalHold, Staff, storable
+from lykt.models import Conversation, LegalHold, Staff, storable
 from lykt.store import conversations as conversations_store
 from lykt.store import retention as retention_store
 
@@ -115,42 +116,27 @@ async def place_hold(ctx: Context, staff: Staff, conversation_id: str, reason: s
             expires_at=now + timedelta(days=ctx.rules.max_hold_days),
         )
         await retention_store.put_hold(tx.session, hold)
-        await retention_store.audit(
+        # The reason stays with the hold (and goes with it): the audit log outlives the
+        # conversation and must say nothing about what was in it.
+        await record(
             tx.session,
-            AuditEntry(
-                at=now,
-                actor=f"staff:{staff.id}",
-                action="hold.placed",
-                subject=conversation_id,
-                detail=f"until {hold.expires_at.isoformat()}: {reason}",
-            ),
+            ctx,
+            f"staff:{staff.id}",
+            "hold.placed",
+            conversation_id,
+            f"until {hold.expires_at.isoformat()}",
         )
     return hold
 
 
 async def release_hold(ctx: Context, staff: Staff, conversation_id: str) -> None:
     _check_supervisor(staff)
-    now = ctx.clock.now()
     async with ctx.transaction() as tx:
         if not await retention_store.delete_hold(tx.session, conversation_id):
             raise NotFound()
-        await retention_store.audit(
-            tx.session,
-            AuditEntry(
-                at=now,
-                actor=f"staff:{staff.id}",
-                action="hold.released",
-                subject=conversation_id,
-                detail="",
-            ),
-        )
+        await record(tx.session, ctx, f"staff:{staff.id}", "hold.released", conversation_id)
 
 
 async def list_holds(ctx: Context) -> list[LegalHold]:
     async with ctx.db.read() as session:
         return list(await retention_store.holds(session))
-
-
-async def audit_log(ctx: Context) -> list[AuditEntry]:
-    async with ctx.db.read() as session:
-        return list(await retention_store.audit_entries(session))

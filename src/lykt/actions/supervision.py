@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lykt.actions.audit import record
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Forbidden, NotFound
 from lykt.events import (
@@ -22,9 +23,8 @@ from lykt.events import (
     age_group,
     iso,
 )
-from lykt.models import AuditEntry, Conversation, Staff, storable
+from lykt.models import Conversation, Staff, storable
 from lykt.store import conversations as conversations_store
-from lykt.store import retention as retention_store
 from lykt.store import staff as staff_store
 
 SUPERVISOR_ROLES = ("supervisor", "admin")
@@ -74,12 +74,7 @@ def transferred(
 
 
 async def _audit(ctx: Context, session: AsyncSession, staff: Staff, action: str, cid: str) -> None:
-    await retention_store.audit(
-        session,
-        AuditEntry(
-            at=ctx.clock.now(), actor=f"staff:{staff.id}", action=action, subject=cid, detail=""
-        ),
-    )
+    await record(session, ctx, f"staff:{staff.id}", action, cid)
 
 
 async def watch_conversation(ctx: Context, staff: Staff, conversation_id: str) -> Conversation:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lykt.models import AuditEntry, Conversation, LegalHold, Message
+from lykt.models import Conversation, LegalHold, Message
 
 
 async def expired(
@@ -58,14 +58,4 @@ async def delete_hold(session: AsyncSession, conversation_id: str) -> bool:
 
 async def holds(session: AsyncSession) -> Sequence[LegalHold]:
     result = await session.execute(select(LegalHold).order_by(LegalHold.placed_at))
-    return result.scalars().all()
-
-
-async def audit(session: AsyncSession, entry: AuditEntry) -> None:
-    session.add(entry)
-    await session.flush()
-
-
-async def audit_entries(session: AsyncSession, limit: int = 1000) -> Sequence[AuditEntry]:
-    result = await session.execute(select(AuditEntry).order_by(AuditEntry.id).limit(limit))
     return result.scalars().all()
