@@ -239,8 +239,22 @@ export function onClaimed(f) {
   const known = st.chats.has(f.conversation_id);
   const c = upsert({ ...f, mode: "host", status: "active" }, false);
   renderMeta();
-  // Our own claim (or take-over) is answered by conversation.history; another tab's needs a sync.
-  if (!known && !c.hasHistory && pending.claims === 0 && !pending.asked.has(c.id)) sync(c);
+  // Our own claim (or take-over) and a chat handed to us come with conversation.history;
+  // a claim made in another of our tabs does not: ask for it if nothing has come by then.
+  if (!known && !c.hasHistory) {
+    setTimeout(() => {
+      if (st.chats.get(c.id) === c && !c.hasHistory && pending.claims === 0 && !pending.syncs.has(c.id) && !pending.asked.has(c.id)) sync(c);
+    }, 1500);
+  }
+}
+
+/* A supervisor has joined one of our chats: the host is told, in the panel. */
+export function onJoined(c, f) {
+  if (st.me && f.staff_id === st.me.id) return;
+  c.helpers = [...new Set([...(c.helpers || []), f.name])];
+  const note = c.panel.querySelector(".joined-note");
+  setText(note, `${c.helpers.join(" og ")} (leder) er med i samtalen og kan skrive til besøkende.`);
+  note.hidden = false;
 }
 
 export function onHistory(f) {

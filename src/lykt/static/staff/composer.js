@@ -58,7 +58,9 @@ function wire(c) {
   confirm.querySelector(".confirm-yes").addEventListener("click", () => {
     if (!send({ type: "conversation.end", conversation_id: c.id })) return alertText(NO_LINK);
     typing.stop();
+    c.endingByMe = true; // the wrap-up takes focus when the end comes back
     confirm.hidden = true;
+    c.el.scroller.focus();
   });
 }
 

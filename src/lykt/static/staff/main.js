@@ -36,6 +36,7 @@ const ROUTES = {
   "conversation.transferred": chats.onTransferred,
   "conversation.ended": forChat(chats.onEnded),
   "conversation.wrapped_up": wrapup.onWrappedUp,
+  "conversation.joined": forChat(chats.onJoined),
   "message.posted": forChat(transcript.onPosted),
   "message.ack": forChat(transcript.onAck),
   "note.added": forChat(notes.onAdded),

@@ -29,8 +29,9 @@ function wire(c) {
     event.preventDefault();
     const topics = [...form.querySelectorAll(".wrapup-topics input:checked")].map((i) => i.value);
     const flag = form.querySelector(".wrapup-flag").checked;
+    if (c.wrapping) return; // once; the button keeps focus until the chat folds away
     if (!send({ type: "conversation.wrapup", conversation_id: c.id, topics, flag })) return setText(status, NO_LINK);
-    form.querySelector('button[type="submit"]').disabled = true;
+    c.wrapping = true;
     setText(status, "Lagrer …");
   });
   // In the middle: the way to the wrap-up (host), or to close a chat one only read along in.
@@ -64,13 +65,15 @@ listen("chat.updated", render);
 listen("chat.ended", (c) => {
   render(c);
   // The host who was in this chat goes on to its wrap-up; nobody else loses their place.
-  if (c.mode === "host" && st.selected === c.id && c.panel.contains(document.activeElement)) focusWrapup(c);
+  const here = c.panel.contains(document.activeElement) || document.activeElement === document.body;
+  if (c.mode === "host" && st.selected === c.id && (here || c.endingByMe)) focusWrapup(c);
 });
 
 export function onWrappedUp(f) {
   const c = st.chats.get(f.conversation_id);
   if (!c) return;
-  const here = st.selected === c.id && (c.side.contains(document.activeElement) || c.panel.contains(document.activeElement));
+  const focus = document.activeElement;
+  const here = st.selected === c.id && (c.side.contains(focus) || c.panel.contains(focus) || focus === document.body);
   noteText(`${chatLabel(c).split(" · ")[0]} er oppsummert og lukket.`);
   remove(c.id, here);
 }
@@ -79,7 +82,6 @@ export function onWrapupError(f) {
   const c = st.chats.get(f.conversation_id);
   if (!c) return;
   if (f.code === "conflict") return onWrappedUp(f); // done already (in another tab)
-  const form = c.side.querySelector(".wrapup-form");
-  form.querySelector('button[type="submit"]').disabled = false;
-  setText(form.querySelector(".wrapup-status"), "Ikke lagret: " + (f.message || f.code));
+  c.wrapping = false;
+  setText(c.side.querySelector(".wrapup-status"), "Ikke lagret: " + (f.message || f.code));
 }
