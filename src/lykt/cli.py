@@ -19,6 +19,7 @@ from lykt.actions.audit import audit_log, verify_audit
 from lykt.actions.canned import LANGS, add_canned, list_shared, remove_shared
 from lykt.actions.context import Context
 from lykt.actions.escrow import export_records
+from lykt.actions.profiles import set_profile
 from lykt.actions.retention import list_holds, purge_expired
 from lykt.actions.staff import (
     MAX_CHATS_LIMIT,
@@ -26,7 +27,6 @@ from lykt.actions.staff import (
     add_staff,
     list_staff,
     set_max_chats,
-    set_profile,
 )
 from lykt.actions.statistics import statistics
 from lykt.actions.topics import add_topic, list_topics, remove_topic

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from lykt.actions.staff import set_profile
+from lykt.actions.profiles import set_profile
 from lykt.app import create_app
 from lykt.clock import ManualClock
 from tests.conftest import add_staff, make_settings

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from lykt.actions.hours import current_schedule, opening_status
-from lykt.actions.staff import shown_host_photo, shown_hosts
+from lykt.actions.profiles import shown_host_photo, shown_hosts
 from lykt.errors import NotFound
 from lykt.web.deps import ServicesDep
 from lykt.web.strings import hours_text, next_opening_text, open_until_text
