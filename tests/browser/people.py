@@ -29,10 +29,13 @@ def join_queue(visitor: Page, words: Words, age: str = "12") -> None:
     expect(visitor.get_by_text(words.first_in_queue)).to_be_visible()
 
 
-def log_in(host: Page, base_url: str, email: str = HOST_EMAIL) -> None:
+def log_in(host: Page, base_url: str, email: str = HOST_EMAIL, otp: str | None = None) -> None:
+    """Log in to the console; ``otp`` is the code from the member's authenticator app."""
     host.goto(base_url + "/staff")
     host.get_by_label("E-post").fill(email)
     host.get_by_label("Passord").fill(PASSWORD)
+    if otp is not None:
+        host.get_by_label("Kode fra autentiseringsappen").fill(otp)
     host.get_by_role("button", name="Logg inn").click()
     expect(host.get_by_text("Tilkoblet")).to_be_visible()
 

@@ -12,7 +12,7 @@ export async function load() {
   try {
     const { ok, data } = await call("GET", "/api/canned-replies");
     replies = ok && Array.isArray(data) ? data : [];
-  } catch (e) {
+  } catch {
     replies = [];
   }
   renderMine();
@@ -142,7 +142,7 @@ function renderMine() {
         const { ok } = await call("DELETE", `/api/canned-replies/${encodeURIComponent(r.id)}`);
         setText("canned-form-status", ok ? `«${r.title}» er slettet.` : "Det gikk ikke å slette. Prøv igjen.");
         if (ok) await load();
-      } catch (e) {
+      } catch {
         setText("canned-form-status", "Ingen forbindelse. Prøv igjen.");
       }
       del.disabled = false;
@@ -166,7 +166,7 @@ $("canned-form").addEventListener("submit", async (event) => {
     $("canned-new-title").value = $("canned-new-text").value = "";
     setText("canned-form-status", `«${title}» er lagret. Skriv / i meldingsfeltet for å bruke det.`);
     await load();
-  } catch (e) {
+  } catch {
     setText("canned-form-status", "Ingen forbindelse. Prøv igjen.");
   }
 });

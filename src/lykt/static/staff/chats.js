@@ -5,7 +5,8 @@
  * The other modules wire their parts of a chat on "chat.created" and follow "chat.updated". */
 
 import {
-  $, st, send, emit, listen, el, setText, alertText, noteText, chatLabel, langName, waitMark, isSupervisor,
+  $, st, send, emit, listen, el, setText, alertText, noteText, chatLabel, chatName, langName,
+  waitMark, isSupervisor,
 } from "./state.js";
 import * as transcript from "./transcript.js";
 
@@ -81,6 +82,8 @@ function createChat(id) {
   return c;
 }
 
+const ENDED_BY = { ended_by_visitor: "visitor", left_queue: "visitor", ended_by_host: "host", closed: "system" };
+
 /* Takes what the server says about a chat (a welcome's entry, claimed, history). */
 export function upsert(conv, countUnread) {
   const c = st.chats.get(conv.conversation_id) || createChat(conv.conversation_id);
@@ -99,7 +102,7 @@ export function upsert(conv, countUnread) {
     c.hasHistory = true;
     conv.messages.forEach((m) => transcript.addMessage(c, m, countUnread));
   }
-  if (conv.status === "ended") markEnded(c, null, conv.end_reason);
+  if (conv.status === "ended") markEnded(c, ENDED_BY[conv.end_reason] || null, conv.end_reason);
   else if (conv.status) c.status = conv.status;
   render(c);
   return c;
@@ -283,17 +286,16 @@ export function onTransferred(f) {
   if (!c) return;
   const mine = st.me && f.to_staff_id === st.me.id;
   if (mine) return; // ours now: claimed and history follow
-  const name = chatLabel(c).split(" · ")[0];
-  if (c.mode === "host") {
+  const name = chatName(c);
+  const toQueue = f.to_staff_id === null;
+  if (c.mode === "host" || toQueue) {
     alertText("");
-    noteText(f.to_staff_id === null
-      ? `${name} er lagt tilbake først i køen.`
-      : `${name} er nå hos ${f.to_name || "en kollega"}.`);
+    noteText(toQueue ? `${name} er lagt tilbake først i køen.` : `${name} er nå hos ${f.to_name || "en kollega"}.`);
+    if (c.mode !== "host") send({ type: "supervisor.unwatch", conversation_id: c.id });
     remove(c.id, st.selected === c.id && c.panel.contains(document.activeElement));
   } else {
     c.hostId = f.to_staff_id;
     c.hostName = f.to_name || "";
-    if (f.to_staff_id === null) markEnded(c, null, null);
     render(c);
   }
 }
@@ -360,7 +362,7 @@ export function onChatError(f) {
   pending.syncs.delete(f.conversation_id);
   pending.asked.delete(f.conversation_id);
   if (f.code === "not_found" && c) {
-    alertText(`${chatLabel(c).split(" · ")[0]} er ikke lenger din. Den kan være avsluttet eller gitt videre.`);
+    alertText(`${chatName(c)} er ikke lenger din. Den kan være avsluttet eller gitt videre.`);
     remove(c.id, st.selected === c.id && c.panel.contains(document.activeElement));
   } else {
     alertText("Det gikk ikke: " + (f.message || f.code));

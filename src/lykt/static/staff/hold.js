@@ -17,7 +17,7 @@ function wire(c) {
       setText(status, ok
         ? `Samtalen blir tatt vare på til ${new Date(data.expires_at).toLocaleString("nb-NO")}.`
         : `Ikke gjort: ${data.message || "prøv igjen"}`);
-    } catch (e) {
+    } catch {
       setText(status, "Ingen forbindelse. Prøv igjen.");
     }
   });
@@ -26,7 +26,7 @@ function wire(c) {
       const { ok, status: code } = await call("DELETE", `/api/holds/${encodeURIComponent(c.id)}`);
       setText(status, ok ? "Opphevet: samtalen blir slettet som vanlig."
         : code === 404 ? "Det var ikke lagt på noe hold." : "Ikke gjort. Prøv igjen.");
-    } catch (e) {
+    } catch {
       setText(status, "Ingen forbindelse. Prøv igjen.");
     }
   });

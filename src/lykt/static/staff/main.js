@@ -1,9 +1,9 @@
-/* Lykt: the staff console. Login, the socket, and one routing table from a frame's type to
+/* Lykt: the staff console. The socket, and one routing table from a frame's type to
  * the module that handles it (docs/protocol.md, "Staff socket"). Each feature is a module of
  * its own: queue, chats (+ transcript, composer), canned replies, notes, wrap-up, the side
  * column, transfer, the shift and its alerts, and the supervisor's board and legal hold. */
 
-import { $, Lykt, st, send, setText, alertText, noteText, heartbeatS, isSupervisor } from "./state.js";
+import { $, Lykt, st, send, setText, alertText, noteText, chatName, heartbeatS, isSupervisor } from "./state.js";
 import * as chats from "./chats.js";
 import * as transcript from "./transcript.js";
 import * as queue from "./queue.js";
@@ -15,6 +15,7 @@ import * as side from "./side.js";
 import * as transfer from "./transfer.js";
 import * as shift from "./shift.js";
 import * as supervisor from "./supervisor.js";
+import * as login from "./login.js";
 import "./hold.js";
 
 // A frame about one chat goes to its handler with the chat; frames for chats we do not have
@@ -100,7 +101,7 @@ function onWelcome(f) {
     if (c.mode === "watching") send({ type: "supervisor.watch", conversation_id: c.id });
     else if (c.mode === "joined") chats.sync(c);
     else {
-      if (c.status !== "ended") noteText(`${c.el.title.textContent.split(" · ")[0]} er ikke lenger din.`);
+      if (c.status !== "ended") noteText(`${chatName(c)} er ikke lenger din.`);
       chats.remove(c.id, false);
     }
   });
@@ -123,50 +124,9 @@ function showClosing(closesAt) {
   $("hours-note").hidden = false;
 }
 
-// -- login ---------------------------------------------------------------------------------------
-function showLogin(message) {
-  stopConsole();
-  $("console").hidden = $("staff-bar").hidden = true;
-  document.body.classList.remove("in-console");
-  $("login-view").hidden = false;
-  setText("login-error", message);
-  $("login-email").focus();
-}
-
-$("login-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const email = $("login-email").value.trim();
-  const password = $("login-password").value;
-  if (!email || !password) return setText("login-error", "Skriv e-post og passord.");
-  setText("login-error", "");
-  $("login-submit").disabled = true;
-  fetch("/api/staff/login", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email, password }),
-    cache: "no-store",
-  })
-    .then((r) => {
-      if (r.status === 401) return setText("login-error", "Feil e-post eller passord.");
-      if (!r.ok) throw new Error("status " + r.status);
-      return r.json().then((me) => {
-        $("login-password").value = "";
-        startConsole(me);
-      });
-    })
-    .catch(() => setText("login-error", "Fikk ikke kontakt med tjenesten. Prøv igjen."))
-    .finally(() => ($("login-submit").disabled = false));
-});
-
-$("logout").addEventListener("click", () =>
-  fetch("/api/staff/logout", { method: "POST", cache: "no-store" })
-    .catch(() => {})
-    .then(() => showLogin("Du er logget ut."))
-);
-
+// -- in and out ------------------------------------------------------------------------------
 function startConsole(me) {
   st.me = me;
-  $("login-view").hidden = true;
   $("console").hidden = $("staff-bar").hidden = false;
   document.body.classList.add("in-console");
   setText("staff-name", me.display_name);
@@ -183,7 +143,7 @@ function startConsole(me) {
     },
     onFatal: (code) =>
       code === 4401
-        ? showLogin("Du er logget ut. Logg inn igjen.")
+        ? login.show("Du er logget ut. Logg inn igjen.")
         : setText(pill, "Tilkoblingen ble avvist. Åpne konsollen fra riktig adresse."),
   });
   st.socket.start();
@@ -242,6 +202,4 @@ setInterval(() => {
 }, 1000);
 
 chats.renderMeta();
-fetch("/api/staff/me", { cache: "no-store" })
-  .then((r) => (r.status === 200 ? r.json().then(startConsole) : showLogin("")))
-  .catch(() => showLogin("Fikk ikke kontakt med tjenesten. Prøv å laste siden på nytt."));
+login.start({ loggedIn: startConsole, loggedOut: stopConsole });

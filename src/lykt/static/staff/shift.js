@@ -91,7 +91,7 @@ function notify(title) {
       window.focus();
       n.close();
     };
-  } catch (e) {
+  } catch {
     /* some browsers allow notifications only from a service worker */
   }
 }

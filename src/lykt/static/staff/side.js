@@ -4,7 +4,7 @@
  * visitor's words. */
 
 import {
-  st, send, listen, el, setText, clock, ageText, ABOUT_LONG, langName, chatLabel, shortRef,
+  st, send, listen, el, setText, clock, ageText, ABOUT_LONG, langName, chatName, shortRef,
   isSupervisor, NO_LINK,
 } from "./state.js";
 
@@ -15,7 +15,7 @@ function fact(list, name, value) {
 
 function renderAbout(c) {
   const q = (sel) => c.side.querySelector(sel);
-  setText(q(".about-title"), chatLabel(c).split(" · ")[0]);
+  setText(q(".about-title"), chatName(c));
   const list = q(".facts");
   list.textContent = "";
   fact(list, "Alder", ageText(c.age, c.ageGroup));
@@ -33,7 +33,11 @@ function renderAbout(c) {
   setText(q(".ref-code"), shortRef(c.id));
   const help = q(".help-box");
   help.hidden = c.mode !== "host";
-  setText(q(".help-status"), c.helpAt ? `Du ba om hjelp kl. ${clock(c.helpAt)}. Ledere på vakt er varslet.` : "");
+  const who = c.helpByMe ? "Du ba" : "Det ble bedt";
+  const nobody = " Ingen leder er pålogget akkurat nå; den første som logger inn, ser det.";
+  setText(q(".help-status"), c.helpAt
+    ? `${who} om hjelp kl. ${clock(c.helpAt)}.` + (hasSupervisorOnline() ? " Ledere på vakt er varslet." : nobody)
+    : "");
   setText(q(".duty-status"), c.dutyAt ? `Markert som mulig avvergingsplikt kl. ${clock(c.dutyAt)}. Ledere på vakt er varslet.` : "");
   q(".duty-button").hidden = !!c.dutyAt;
 }
@@ -45,7 +49,7 @@ function wire(c) {
     try {
       await navigator.clipboard.writeText(c.id);
       setText(status, "Kopiert. Lim den inn der driftsansvarlig ber om den.");
-    } catch (e) {
+    } catch {
       // No clipboard (an insecure page, or refused): show the whole id to copy by hand.
       setText(status, "Kunne ikke kopiere. Hele referansen: " + c.id);
     }
@@ -54,8 +58,8 @@ function wire(c) {
   q(".help-button").addEventListener("click", () => {
     if (!send({ type: "help.request", conversation_id: c.id })) return setText(q(".help-status"), NO_LINK);
     c.helpAt = new Date().toISOString();
+    c.helpByMe = true;
     renderAbout(c);
-    if (!hasSupervisorOnline()) setText(q(".help-status"), q(".help-status").textContent + " Ingen leder er pålogget akkurat nå.");
   });
 
   const confirm = q(".duty-confirm");
@@ -93,3 +97,4 @@ export function onHelpError(f) {
 
 listen("chat.created", wire);
 listen("chat.updated", renderAbout);
+listen("colleagues", () => st.chats.forEach(renderAbout));

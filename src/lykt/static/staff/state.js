@@ -84,6 +84,9 @@ const AGE_SHORT = {
 export const ageText = (age, group) =>
   typeof age === "number" ? age + " år" : AGE_SHORT[group] || AGE_SHORT.unknown;
 
+/* "Samtale 3": a chat's short name. */
+export const chatName = (c) => (c.number ? `Samtale ${c.number}` : "Samtalen");
+
 /* "Samtale 3 · 15 år · en venn": tells chats apart, and is never a made-up name. */
 export function chatLabel(c) {
   const parts = [c.number ? `Samtale ${c.number}` : "Samtale"];
@@ -129,7 +132,7 @@ export async function call(method, url, body) {
   if (r.status !== 204) {
     try {
       data = await r.json();
-    } catch (e) {
+    } catch {
       data = {};
     }
   }

@@ -13,7 +13,6 @@ import { loud } from "./shift.js";
 let overview = { hosts: [], conversations: [], flagged: [] };
 const alerts = new Map(); // key -> {kind, id, text, at}
 const dismissed = new Set();
-let seeded = false;
 
 // -- the board ------------------------------------------------------------------------------
 export function setUp() {
@@ -40,20 +39,20 @@ export function tearDown() {
   $("sup-alerts").hidden = true;
   alerts.clear();
   dismissed.clear();
-  seeded = false;
   renderAlerts();
 }
 
 export function onOverview(f) {
   overview = { hosts: f.hosts || [], conversations: f.conversations || [], flagged: f.flagged || [] };
-  if (!seeded) {
-    // After a reload: what is still marked comes back as alerts (until dismissed).
-    seeded = true;
-    overview.conversations.forEach((conv) => {
-      if (conv.help_requested_at) addAlert("help", conv, conv.help_requested_at, false);
-      if (conv.duty_flagged_at) addAlert("duty", conv, conv.duty_flagged_at, false);
-    });
-  }
+  // What is marked on the board is an alert too (after a reload, or one raised before we
+  // came), until it is dismissed; a help request goes when its chat is no longer live.
+  overview.conversations.forEach((conv) => {
+    if (conv.help_requested_at) addAlert("help", conv, conv.help_requested_at, false);
+    if (conv.duty_flagged_at) addAlert("duty", conv, conv.duty_flagged_at, false);
+  });
+  alerts.forEach((a, key) => {
+    if (a.kind === "help" && !overview.conversations.some((c) => c.conversation_id === a.id)) alerts.delete(key);
+  });
   overview.conversations.forEach((conv) => {
     const c = st.chats.get(conv.conversation_id);
     if (c && c.mode !== "host") c.hostName = conv.host_name || c.hostName;
@@ -238,7 +237,7 @@ export function onSupervisorError(f) {
 // -- alerts at the top ----------------------------------------------------------------------
 function addAlert(kind, f, at, sound) {
   const key = kind + ":" + f.conversation_id;
-  if (dismissed.has(key) && !sound) return;
+  if (!sound && (dismissed.has(key) || alerts.has(key))) return;
   dismissed.delete(key);
   const conv = overview.conversations.find((c) => c.conversation_id === f.conversation_id);
   const name = convName(conv || f);

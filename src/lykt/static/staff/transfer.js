@@ -2,7 +2,7 @@
  * front of the queue, with a note that goes along as an internal note. The dialog stays open
  * until the server has moved the chat (`conversation.transferred`) or said why not. */
 
-import { $, st, send, listen, el, setText, chatLabel, NO_LINK } from "./state.js";
+import { $, st, send, listen, el, setText, chatName, NO_LINK } from "./state.js";
 
 let current = null; // the chat being transferred
 let waiting = false;
@@ -10,7 +10,7 @@ let waiting = false;
 function options() {
   const box = $("transfer-options");
   const chosen = box.querySelector("input:checked");
-  const keep = chosen ? chosen.value : "";
+  const keep = chosen ? chosen.value : null; // nothing chosen for the host: no Enter by mistake
   box.textContent = "";
   const add = (value, text, detail, disabled) => {
     const row = el("div", "check transfer-option");
@@ -37,7 +37,7 @@ function options() {
 export function open(c) {
   current = c;
   waiting = false;
-  setText("transfer-title", `Overfør ${chatLabel(c).split(" · ")[0].toLowerCase()}`);
+  setText("transfer-title", `Overfør ${chatName(c).toLowerCase()}`);
   setText("transfer-status", "");
   $("transfer-note").value = "";
   $("transfer-submit").disabled = false;

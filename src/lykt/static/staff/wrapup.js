@@ -2,7 +2,7 @@
  * topics from the welcome) and whether a supervisor should look at it; then every tab of that
  * host folds it away (`conversation.wrapped_up`). Supervisors who read along just close it. */
 
-import { st, send, listen, el, setText, noteText, chatLabel, NO_LINK } from "./state.js";
+import { st, send, listen, el, setText, noteText, chatName, NO_LINK } from "./state.js";
 import { remove } from "./chats.js";
 
 function buildTopics(c) {
@@ -74,7 +74,7 @@ export function onWrappedUp(f) {
   if (!c) return;
   const focus = document.activeElement;
   const here = st.selected === c.id && (c.side.contains(focus) || c.panel.contains(focus) || focus === document.body);
-  noteText(`${chatLabel(c).split(" · ")[0]} er oppsummert og lukket.`);
+  noteText(`${chatName(c)} er oppsummert og lukket.`);
   remove(c.id, here);
 }
 
