@@ -33,10 +33,16 @@ async def record(
 
 
 async def audit_log(
-    ctx: Context, limit: int | None = None, newest_first: bool = False
+    ctx: Context, limit: int | None = None, newest_first: bool = False, offset: int = 0
 ) -> list[AuditEntry]:
+    """The rows in the order of the chain (or newest first), ``offset`` rows skipped."""
     async with ctx.db.read() as session:
-        return list(await audit_store.entries(session, limit, newest_first))
+        return list(await audit_store.entries(session, limit, newest_first, max(0, offset)))
+
+
+async def count_audit(ctx: Context) -> int:
+    async with ctx.db.read() as session:
+        return await audit_store.count(session)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lykt.actions.audit import record
 from lykt.actions.context import Context
 from lykt.errors import Invalid, NotFound
 from lykt.i18n import LOCALE_DIR
@@ -55,8 +56,17 @@ async def list_shared(ctx: Context) -> list[Canned]:
     return _in_order([_canned(r) for r in replies])
 
 
-async def add_canned(ctx: Context, owner: Staff | None, title: str, lang: str, text: str) -> Canned:
-    """A personal reply of ``owner``, or a shared one (``owner`` None)."""
+async def add_canned(
+    ctx: Context,
+    owner: Staff | None,
+    title: str,
+    lang: str,
+    text: str,
+    *,
+    actor: str = "operator",
+) -> Canned:
+    """A personal reply of ``owner``, or a shared one (``owner`` None). Adding a shared one
+    is audited (by ``actor``); a host's own are their business."""
     title, text = title.strip(), text.strip()
     if not title or len(title) > MAX_TITLE_CHARS or not storable(title):
         raise Invalid(f"the title must be 1 to {MAX_TITLE_CHARS} characters")
@@ -73,6 +83,8 @@ async def add_canned(ctx: Context, owner: Staff | None, title: str, lang: str, t
     )
     async with ctx.transaction() as tx:
         await canned_store.insert(tx.session, reply)
+        if owner is None:
+            await record(tx.session, ctx, actor, "canned.added", str(reply.id), title)
     return _canned(reply)
 
 
@@ -82,14 +94,20 @@ async def remove_canned(ctx: Context, reply_id: int, owner: Staff) -> None:
     await _remove(ctx, reply_id, owner.id)
 
 
-async def remove_shared(ctx: Context, reply_id: int) -> None:
-    """Delete a shared reply (the operator); never a personal one."""
-    await _remove(ctx, reply_id, None)
+async def remove_shared(ctx: Context, reply_id: int, *, actor: str = "operator") -> None:
+    """Delete a shared reply (the operator or an admin; audited); never a personal one."""
+    await _remove(ctx, reply_id, None, actor)
 
 
-async def _remove(ctx: Context, reply_id: int, owner_id: int | None) -> None:
+async def _remove(ctx: Context, reply_id: int, owner_id: int | None, actor: str = "") -> None:
     if not 0 < reply_id <= _MAX_ID:
         raise NotFound("no such canned reply")
     async with ctx.transaction() as tx:
+        title = ""
+        if owner_id is None:
+            shared = await canned_store.shared(tx.session)
+            title = next((r.title for r in shared if r.id == reply_id), "")
         if not await canned_store.delete_reply(tx.session, reply_id, owner_id):
             raise NotFound("no such canned reply")
+        if owner_id is None:
+            await record(tx.session, ctx, actor, "canned.removed", str(reply_id), title)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from lykt.actions.audit import record
 from lykt.actions.context import Context
 from lykt.actions.statistics import count_conversation
-from lykt.errors import Invalid
+from lykt.errors import Conflict, Invalid
 from lykt.events import ClosingSoon, ConversationEnded, QueueChanged
-from lykt.models import OpeningRule
+from lykt.models import OpeningRule, storable
 from lykt.schedule import (
     DEFAULT_TIMEZONE,
     ClosedDay,
@@ -21,6 +22,7 @@ from lykt.schedule import (
     Schedule,
     Status,
     WeeklySlot,
+    format_weekly,
     norwegian_holidays,
     parse_span,
     parse_weekly,
@@ -32,6 +34,8 @@ from lykt.store import hours as hours_store
 CACHE_SECONDS = 5.0
 #: Hosts are warned this long before closing.
 WARN_BEFORE = timedelta(minutes=15)
+#: A closed day's or extra opening's note ("Juleferie"): what the column holds.
+MAX_NOTE_CHARS = 200
 TIMEZONE_KEY = "hours.timezone"
 HOLIDAYS_KEY = "hours.norwegian_holidays"
 _CACHE_KEY = "hours.schedule"
@@ -138,10 +142,12 @@ async def opening_status(ctx: Context) -> Status:
     return schedule.status_at(ctx.clock.now())
 
 
-# --- Changes (the CLI for now; an admin page later) -------------------------------------------
+# --- Changes: the CLI (actor "operator") and the admin pages (actor "staff:<id>") -----------
+#
+# Each change is written to the audit log in its own transaction.
 
 
-async def set_weekly(ctx: Context, text: str) -> tuple[WeeklySlot, ...]:
+async def set_weekly(ctx: Context, text: str, *, actor: str = "operator") -> tuple[WeeklySlot, ...]:
     """Replace the weekly hours, e.g. ``"wed 15:00-22:00, fri 15:00-22:00"``."""
     try:
         slots = parse_weekly(text)
@@ -161,6 +167,7 @@ async def set_weekly(ctx: Context, text: str) -> tuple[WeeklySlot, ...]:
                 for s in slots
             ],
         )
+        await record(tx.session, ctx, actor, "hours.weekly_set", "", format_weekly(slots) or "none")
         tx.publish_on_commit(QueueChanged())
     forget_cache(ctx)
     return slots
@@ -173,14 +180,32 @@ def _parse_span(text: str) -> tuple[time, time]:
         raise Invalid(str(exc)) from exc
 
 
-async def add_closed_day(ctx: Context, day: date, note: str = "") -> None:
+def _checked_note(note: str) -> str:
+    note = note.strip()
+    if len(note) > MAX_NOTE_CHARS or not storable(note):
+        raise Invalid(f"a note is at most {MAX_NOTE_CHARS} characters")
+    return note
+
+
+async def add_closed_day(
+    ctx: Context, day: date, note: str = "", *, actor: str = "operator"
+) -> None:
+    """Closed all day on ``day``. ``Conflict`` if it is set as closed already."""
+    note = _checked_note(note)
     async with ctx.transaction() as tx:
+        for rule in await hours_store.all_rules(tx.session):
+            if rule.kind == "closed" and rule.day == day:
+                raise Conflict(f"{day.isoformat()} is a closed day already")
         await hours_store.add_rule(tx.session, OpeningRule(kind="closed", day=day, note=note))
+        await record(tx.session, ctx, actor, "hours.closed_added", day.isoformat(), note)
     forget_cache(ctx)
 
 
-async def add_extra_opening(ctx: Context, day: date, span: str, note: str = "") -> None:
+async def add_extra_opening(
+    ctx: Context, day: date, span: str, note: str = "", *, actor: str = "operator"
+) -> None:
     opens, closes = _parse_span(span)
+    note = _checked_note(note)
     async with ctx.transaction() as tx:
         await hours_store.add_rule(
             tx.session,
@@ -192,32 +217,41 @@ async def add_extra_opening(ctx: Context, day: date, span: str, note: str = "") 
                 note=note,
             ),
         )
+        detail = f"{hhmm(opens)}-{hhmm(closes, closing=True)} {note}".rstrip()
+        await record(tx.session, ctx, actor, "hours.extra_added", day.isoformat(), detail)
     forget_cache(ctx)
 
 
-async def remove_day(ctx: Context, day: date) -> int:
+async def remove_day(ctx: Context, day: date, *, actor: str = "operator") -> int:
     """Remove the closed days and extra openings set for ``day``; returns how many."""
     async with ctx.transaction() as tx:
         removed = await hours_store.delete_dated(tx.session, day)
+        if removed:
+            await record(
+                tx.session, ctx, actor, "hours.day_removed", day.isoformat(), f"{removed} removed"
+            )
     forget_cache(ctx)
     return removed
 
 
-async def set_timezone(ctx: Context, timezone: str) -> None:
+async def set_timezone(ctx: Context, timezone: str, *, actor: str = "operator") -> None:
     try:
         Schedule(timezone=timezone)
     except ValueError as exc:
         raise Invalid(str(exc)) from exc
     async with ctx.transaction() as tx:
         await hours_store.put_setting(tx.session, TIMEZONE_KEY, timezone)
+        await record(tx.session, ctx, actor, "hours.timezone_set", "", timezone)
     forget_cache(ctx)
 
 
-async def set_norwegian_holidays(ctx: Context, closed_on_holidays: bool) -> None:
+async def set_norwegian_holidays(
+    ctx: Context, closed_on_holidays: bool, *, actor: str = "operator"
+) -> None:
+    state = "on" if closed_on_holidays else "off"
     async with ctx.transaction() as tx:
-        await hours_store.put_setting(
-            tx.session, HOLIDAYS_KEY, "on" if closed_on_holidays else "off"
-        )
+        await hours_store.put_setting(tx.session, HOLIDAYS_KEY, state)
+        await record(tx.session, ctx, actor, "hours.holidays_set", "", state)
     forget_cache(ctx)
 
 

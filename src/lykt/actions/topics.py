@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from lykt.actions.audit import record
 from lykt.actions.context import Context
 from lykt.errors import Conflict, Invalid, NotFound
 from lykt.models import storable
@@ -19,7 +20,7 @@ async def list_topics(ctx: Context) -> list[str]:
         return await topics_store.names(session)
 
 
-async def add_topic(ctx: Context, name: str) -> str:
+async def add_topic(ctx: Context, name: str, *, actor: str = "operator") -> str:
     """Add a topic at the end of the list; the name as stored (without surrounding spaces).
     ``Conflict`` if there is one by that name already (in any case: "Mobbing", "mobbing")."""
     name = name.strip()
@@ -33,12 +34,13 @@ async def add_topic(ctx: Context, name: str) -> str:
             await topics_store.insert(
                 tx.session, name, await topics_store.next_position(tx.session)
             )
+            await record(tx.session, ctx, actor, "topic.added", "", name)
     except IntegrityError as exc:  # added by someone else at the same moment
         raise Conflict(f'there is a topic "{name}" already') from exc
     return name
 
 
-async def remove_topic(ctx: Context, name: str) -> None:
+async def remove_topic(ctx: Context, name: str, *, actor: str = "operator") -> None:
     """Take a topic off the list (its past counts stay in the statistics)."""
     name = name.strip()
     if not storable(name):
@@ -46,3 +48,4 @@ async def remove_topic(ctx: Context, name: str) -> None:
     async with ctx.transaction() as tx:
         if not await topics_store.delete_topic(tx.session, name):
             raise NotFound(f'there is no topic "{name}"')
+        await record(tx.session, ctx, actor, "topic.removed", "", name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.models import AuditEntry, Setting
@@ -35,13 +35,19 @@ async def append(session: AsyncSession, entry: AuditEntry) -> None:
 
 
 async def entries(
-    session: AsyncSession, limit: int | None = None, newest_first: bool = False
+    session: AsyncSession, limit: int | None = None, newest_first: bool = False, offset: int = 0
 ) -> Sequence[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc() if newest_first else AuditEntry.id)
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     result = await session.execute(query)
     return result.scalars().all()
+
+
+async def count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:
