@@ -5,11 +5,14 @@ conversation is kept) comes from the running configuration, never from the text.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from lykt.actions.hours import current_schedule, opening_status
 from lykt.actions.profiles import shown_host_photo, shown_hosts
+from lykt.actions.site import quick_exit_url
 from lykt.errors import NotFound
 from lykt.web.deps import ServicesDep
 from lykt.web.strings import hours_text, next_opening_text, open_until_text
@@ -17,8 +20,17 @@ from lykt.web.strings import hours_text, next_opening_text, open_until_text
 router = APIRouter()
 
 
+async def site_values(services: ServicesDep) -> dict[str, str]:
+    """What every visitor page shows from the admin's settings: the quick exit's address
+    (the admin's choice, or ``LYKT_QUICK_EXIT_URL``)."""
+    return {"quick_exit_url": await quick_exit_url(services.ctx, services.settings.quick_exit_url)}
+
+
+SiteDep = Annotated[dict[str, str], Depends(site_values)]
+
+
 @router.get("/", response_class=HTMLResponse)
-async def visitor_page(request: Request, services: ServicesDep) -> Response:
+async def visitor_page(request: Request, services: ServicesDep, site: SiteDep) -> Response:
     language = services.renderer.language(request)
     status = await opening_status(services.ctx)
     schedule = await current_schedule(services.ctx)
@@ -34,18 +46,20 @@ async def visitor_page(request: Request, services: ServicesDep) -> Response:
                 "" if status.open else next_opening_text(status, services.ctx.clock.now(), language)
             ),
             "hours_text": hours_text(schedule, language),
+            **site,
         },
         language=language,
     )
 
 
 @router.get("/hvem-svarer", response_class=HTMLResponse)
-async def who_answers_page(request: Request, services: ServicesDep) -> Response:
-    return services.renderer.render(request, "who.html", {"hosts": await shown_hosts(services.ctx)})
+async def who_answers_page(request: Request, services: ServicesDep, site: SiteDep) -> Response:
+    hosts = await shown_hosts(services.ctx)
+    return services.renderer.render(request, "who.html", {"hosts": hosts, **site})
 
 
 @router.get("/personvern", response_class=HTMLResponse)
-async def privacy_page(request: Request, services: ServicesDep) -> Response:
+async def privacy_page(request: Request, services: ServicesDep, site: SiteDep) -> Response:
     return services.renderer.render(
         request,
         "privacy.html",
@@ -54,13 +68,14 @@ async def privacy_page(request: Request, services: ServicesDep) -> Response:
             "max_hold_days": services.ctx.rules.max_hold_days,
             "escrow_enabled": services.ctx.escrow is not None
             and services.ctx.escrow.key is not None,
+            **site,
         },
     )
 
 
 @router.get("/avvergingsplikt", response_class=HTMLResponse)
-async def duty_page(request: Request, services: ServicesDep) -> Response:
-    return services.renderer.render(request, "duty.html")
+async def duty_page(request: Request, services: ServicesDep, site: SiteDep) -> Response:
+    return services.renderer.render(request, "duty.html", site)
 
 
 @router.get("/hosts/{staff_id}/photo")
