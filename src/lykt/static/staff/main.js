@@ -5,6 +5,7 @@
 
 import { $, Lykt, st, send, setText, alertText, noteText, chatName, heartbeatS, isSupervisor } from "./state.js";
 import * as chats from "./chats.js";
+import * as claims from "./claims.js";
 import * as transcript from "./transcript.js";
 import * as queue from "./queue.js";
 import * as composer from "./composer.js";
@@ -32,9 +33,9 @@ const ROUTES = {
   "staff.availability": shift.onAvailability,
   "staff.colleagues": shift.onColleagues,
   "staff.overview": supervisor.onOverview,
-  "conversation.claimed": chats.onClaimed,
-  "conversation.history": chats.onHistory,
-  "conversation.transferred": chats.onTransferred,
+  "conversation.claimed": claims.onClaimed,
+  "conversation.history": claims.onHistory,
+  "conversation.transferred": claims.onTransferred,
   "conversation.ended": forChat(chats.onEnded),
   "conversation.wrapped_up": wrapup.onWrappedUp,
   "conversation.joined": forChat(chats.onJoined),
@@ -51,9 +52,9 @@ const ROUTES = {
 
 // An error answers one of our frames (`request`); the module that sent it says what it means.
 const ERRORS = {
-  "conversation.claim": chats.onClaimError,
-  "conversation.sync": chats.onChatError,
-  "conversation.end": chats.onChatError,
+  "conversation.claim": claims.onClaimError,
+  "conversation.sync": claims.onChatError,
+  "conversation.end": claims.onChatError,
   "conversation.transfer": transfer.onTransferError,
   "note.add": notes.onNoteError,
   "conversation.wrapup": wrapup.onWrapupError,
@@ -83,7 +84,7 @@ function onWelcome(f) {
   st.maxChats = f.max_chats || st.maxChats;
   st.topics = Array.isArray(f.topics) ? f.topics : st.topics;
   st.escalateAfter = f.escalate_after_minutes || st.escalateAfter;
-  chats.resetPending();
+  claims.resetPending();
   setText("staff-name", st.me ? st.me.display_name : "");
   setText("staff-role", isSupervisor() ? "leder" : "");
   shift.onAvailability({ status: f.availability || "available" });
@@ -99,7 +100,7 @@ function onWelcome(f) {
   st.chats.forEach((c) => {
     if (live.has(c.id)) return;
     if (c.mode === "watching") send({ type: "supervisor.watch", conversation_id: c.id });
-    else if (c.mode === "joined") chats.sync(c);
+    else if (c.mode === "joined") claims.sync(c);
     else {
       if (c.status !== "ended") noteText(`${chatName(c)} er ikke lenger din.`);
       chats.remove(c.id, false);
@@ -153,7 +154,7 @@ function stopConsole() {
   if (st.socket) st.socket.stop();
   st.socket = null;
   [...st.chats.keys()].forEach((id) => chats.remove(id, false));
-  chats.resetPending();
+  claims.resetPending();
   supervisor.tearDown();
   queue.reset();
   st.selected = null;
@@ -169,7 +170,7 @@ document.addEventListener("keydown", (event) => {
   if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
   if (event.code === "KeyN") {
     event.preventDefault();
-    if (!$("claim-next").disabled) chats.claim(null);
+    if (!$("claim-next").disabled) claims.claim(null);
     else alertText("Det er ingen i køen akkurat nå.");
     return;
   }

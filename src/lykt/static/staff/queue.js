@@ -4,7 +4,7 @@
  * and "tilbake i køen" for a visitor given back. New arrivals are told to shift.js's alerts. */
 
 import { $, st, emit, el, button, setText, AGE_GROUPS, ABOUT, ABOUT_LONG, langName, waitMark } from "./state.js";
-import { claim } from "./chats.js";
+import { claim } from "./claims.js";
 
 const FRESH_MS = 20000;
 const seen = new Set(); // conversation ids already seen in the queue

@@ -7,7 +7,8 @@ import {
   $, st, listen, el, button, setText, clock, chatLabel, langName, waitMark, minSec, secondsSince,
   isSupervisor, alertText, send,
 } from "./state.js";
-import { ask, select, claim, onTabKey, remove } from "./chats.js";
+import { select, onTabKey, remove } from "./chats.js";
+import { ask, claim } from "./claims.js";
 import { loud } from "./shift.js";
 
 let overview = { hosts: [], conversations: [], flagged: [] };
