@@ -117,7 +117,8 @@
     fetch("/api/conversations", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ age, about: about.value }),
+      // The page's language goes with it, so the host knows which language to answer in.
+      body: JSON.stringify({ age, about: about.value, lang: Lykt.lang().replace("-", "_") }),
       cache: "no-store",
     })
       .then((r) => {
@@ -149,8 +150,10 @@
     closeConfirm();
     log.textContent = "";
     ["chat-error", "connection", "host-status", "queue-position", "queue-estimate"].forEach((id) => setText(id, ""));
+    $("queue-hint").hidden = false;
     box.value = "";
     Lykt.counter($("counter"), box, maxChars);
+    fitBox();
   }
 
   function enterChat() {
@@ -182,7 +185,8 @@
   function onFrame(f) {
     if (f.type === "welcome") onWelcome(f);
     else if (f.type === "queue.position") onQueuePosition(f);
-    else if (f.type === "host.joined") onHostJoined(f.host_name);
+    else if (f.type === "host.joined") onHostJoined(f.host_name, f.change);
+    else if (f.type === "host.left") onHostLeft();
     else if (f.type === "message.posted") addMessage(f);
     else if (f.type === "message.ack") onAck(f);
     else if (f.type === "typing") f.typing ? showTyping() : hideTyping();
@@ -227,14 +231,50 @@
     );
   }
 
-  function onHostJoined(name) {
+  /* `change` is absent for the first host (or a host after a wait in the queue), `took_over`
+   * when someone else now answers, `joined` when a colleague has come in to help. The two
+   * changes are told in the transcript (a role=log region, always on screen while chatting),
+   * where the conversation's story is, so screen readers hear them and the line stays. */
+  function onHostJoined(name, change) {
+    if (change === "joined") {
+      if (st.status === "active") {
+        addNotice(t("joined_too", { name: name || t("an_adult") }));
+        return;
+      }
+      change = undefined; // never seen the host: say it as the first one
+    }
     st.status = "active";
     st.hostName = name || st.hostName || t("an_adult");
     $("queue-box").hidden = true;
     $("host-box").hidden = false;
     setText("chat-title", t("talking_with", { name: st.hostName }));
-    setText("host-status", t("host_joined", { name: st.hostName }));
+    if (change === "took_over") {
+      hideTyping(); // that was the one before
+      setText("host-status", ""); // the title says who it is now; the notice says the rest
+      addNotice(t("took_over", { name: st.hostName }));
+    } else {
+      setText("host-status", t("host_joined", { name: st.hostName }));
+    }
     if (st.confirm === "leave") closeConfirm();
+  }
+
+  /* The host is gone (lost their connection, or gave the chat back): the visitor is in front
+   * of the queue again and a queue.position follows. They can go on writing meanwhile. */
+  function onHostLeft() {
+    if (st.status !== "active") return;
+    st.status = "waiting";
+    hideTyping();
+    typing.stop();
+    if (st.confirm === "end") closeConfirm();
+    setText("host-status", "");
+    $("host-box").hidden = true;
+    $("queue-box").hidden = false;
+    $("queue-hint").hidden = true; // they know they can write; the transcript keeps the room
+    setText("chat-title", t("waiting_title"));
+    setText("queue-position", t("in_queue"));
+    setText("queue-estimate", t("answer_soon"));
+    // After the head has grown, so that the notice is in view.
+    addNotice(t("host_left", { name: st.hostName || t("the_adult") }));
   }
 
   function onEnded(by, reason) {
@@ -302,6 +342,17 @@
     scrollToEnd(st.stick || mine);
   }
 
+  /* A line in the transcript about the conversation itself (someone came or went), after the
+   * newest stored message and before anything still unsent. */
+  function addNotice(text) {
+    const li = document.createElement("li");
+    li.className = "note event";
+    li.append(text);
+    const newest = Object.keys(st.messages).reduce((max, seq) => Math.max(max, Number(seq)), 0);
+    Lykt.insertBySeq(log, li, newest + 0.5);
+    scrollToEnd(true); // rare, and about who is there: worth bringing into view
+  }
+
   function renderPending(m) {
     const li = Lykt.pendingItem(m.text);
     st.pending[m.client_id] = li;
@@ -331,6 +382,8 @@
   }
   scroller.addEventListener("scroll", () => (st.stick = Lykt.isNearEnd(scroller)));
   window.addEventListener("resize", () => scrollToEnd(st.stick)); // e.g. the screen keyboard
+  // The head grows or shrinks (the queue's lines, a question to confirm): the end stays in view.
+  if (window.ResizeObserver) new ResizeObserver(() => scrollToEnd(st.stick)).observe(scroller);
 
   function sendMessage() {
     const text = box.value;
@@ -347,8 +400,19 @@
     if (st.socket) st.socket.send({ type: "message.send", client_id: m.client_id, text });
     box.value = "";
     Lykt.counter($("counter"), box, maxChars);
+    fitBox();
     typing.stop();
     box.focus();
+  }
+
+  /* The box starts at one row and grows with what is written, up to about a third of the
+   * screen (then it scrolls), so that the transcript keeps the room on a small phone. */
+  function fitBox() {
+    box.style.height = "";
+    if (!box.value) return;
+    const borders = box.offsetHeight - box.clientHeight;
+    const most = Math.max(80, Math.round(window.innerHeight / 3));
+    box.style.height = Math.min(box.scrollHeight + borders, most) + "px";
   }
 
   $("composer").addEventListener("submit", (event) => {
@@ -363,6 +427,7 @@
   );
   box.addEventListener("input", () => {
     Lykt.counter($("counter"), box, maxChars);
+    fitBox();
     if (box.value.trim()) typing.start();
     else typing.stop();
   });

@@ -43,6 +43,12 @@ def visitor_strings(language: Language) -> dict[str, str]:
         "the_adult": _("The adult"),
         "talking_with": _("You are talking with {name}"),
         "host_joined": _("{name} is in the chat now."),
+        "took_over": _("{name} is talking with you now. You do not need to write it all again."),
+        "joined_too": _("{name} has joined the chat too, to help."),
+        "host_left": _(
+            "{name} lost the connection to the chat. It is not your fault. You are at the front "
+            "of the queue again. The first adult who is free will answer you."
+        ),
         "talked_with": _("You talked with {name}"),
         "not_sent_ended": _("Not sent: the conversation had ended."),
         "ended": _("The conversation has ended."),
