@@ -6,7 +6,7 @@
  * claims.js says which chats come and go. */
 
 import {
-  $, st, emit, listen, el, setText, chatLabel, langName, waitMark, isSupervisor,
+  $, Lykt, st, emit, listen, el, setText, chatLabel, langName, waitMark, isSupervisor,
 } from "./state.js";
 import * as transcript from "./transcript.js";
 
@@ -265,6 +265,14 @@ export function onTyping(c, f) {
 }
 
 listen("chat.messages", (c) => renderTab(c));
+// A window made smaller (a phone turned, a side panel opened) keeps the newest message in view.
+let lastHeight = window.innerHeight;
+window.addEventListener("resize", () => {
+  const c = st.chats.get(st.selected);
+  const shrank = window.innerHeight < lastHeight;
+  lastHeight = window.innerHeight;
+  if (c && (shrank || Lykt.isNearEnd(c.el.scroller))) c.el.scroller.scrollTop = c.el.scroller.scrollHeight;
+});
 document.addEventListener("visibilitychange", () => {
   const c = st.chats.get(st.selected);
   if (!document.hidden && c && c.unread) {
