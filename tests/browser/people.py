@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests import serverproc
 from tests.browser.conftest import HOST_EMAIL, HOST_NAME
 from tests.browser.site import NB, Language, Words
 from tests.conftest import PASSWORD
@@ -30,7 +31,11 @@ def join_queue(visitor: Page, words: Words, age: str = "12") -> None:
 
 
 def log_in(host: Page, base_url: str, email: str = HOST_EMAIL, otp: str | None = None) -> None:
-    """Log in to the console; ``otp`` is the code from the member's authenticator app."""
+    """Log in to the console; ``otp`` is the code from the member's authenticator app, by
+    default a fresh one from the app the test server keeps for them (when members have one)."""
+    if otp is None:
+        app = getattr(serverproc, "AUTHENTICATORS", {}).get(email.lower())
+        otp = app.code() if app is not None else None
     host.goto(base_url + "/staff")
     host.get_by_label("E-post").fill(email)
     host.get_by_label("Passord").fill(PASSWORD)
