@@ -14,6 +14,11 @@ from typing import Any
 import httpx
 
 from tests.conftest import PASSWORD
+from tests.otp import Authenticator, secret_from_uri
+
+# The second factors of the members the tests added (the latest for each email): a member
+# added through one server process logs in on another of the same database too.
+AUTHENTICATORS: dict[str, Authenticator] = {}
 
 
 def free_port() -> int:
@@ -64,7 +69,9 @@ class ServerProcess:
         )
 
     def add_staff(self, email: str, name: str, role: str = "host") -> None:
-        self.cli(
+        """Add a member through the CLI and keep the second factor it shows once, as the
+        member's authenticator app would (``otp``)."""
+        added = self.cli(
             "staff",
             "add",
             "--email",
@@ -76,6 +83,15 @@ class ServerProcess:
             "--password-stdin",
             stdin=PASSWORD + "\n",
         )
+        uri = next(line for line in added.stdout.splitlines() if line.startswith("otpauth://"))
+        AUTHENTICATORS[email.lower()] = Authenticator(secret_from_uri(uri))
+
+    def otp(self, email: str) -> str:
+        """A fresh code for the member, from the secret their app holds."""
+        return AUTHENTICATORS[email.lower()].code()
+
+    def login_body(self, email: str) -> dict[str, str]:
+        return {"email": email, "password": PASSWORD, "otp": self.otp(email)}
 
     def start(self) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,6 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import PASSWORD
 from tests.serverproc import ServerProcess
 
 pytestmark = pytest.mark.server
@@ -129,7 +128,7 @@ def start_chat(visitor_side: ServerProcess, host_side: ServerProcess) -> tuple[P
     ).json()
     login = httpx.post(
         host_side.base_url + "/api/staff/login",
-        json={"email": "kari@example.org", "password": PASSWORD},
+        json=host_side.login_body("kari@example.org"),
     )
     cid = conv["conversation_id"]
     visitor = Peer(visitor_side, "/ws/visitor", {"type": "hello", "token": conv["token"]})

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lykt.actions.context import Context, EscrowVault, Rules
 from lykt.actions.staff import count_staff
+from lykt.actions.transfers import requeue_dropped_hosts
 from lykt.bus import Bus, InMemoryBus, RedisBus
 from lykt.clock import Clock, SystemClock
 from lykt.db import Database
@@ -29,9 +30,10 @@ from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
-from lykt.web import api, canned, ops, pages, socket
+from lykt.web import accounts, admin, api, canned, ops, pages, socket
 from lykt.web.deps import Services
 from lykt.web.ops import Metrics
+from lykt.web.origins import OriginCheck
 from lykt.web.render import Renderer
 from lykt.web.sources import ClientSource, Limits
 from lykt.web.staff.chats import push_assigned
@@ -146,6 +148,7 @@ def build_context(
             max_chats_per_host=settings.max_chats_per_host,
             max_message_chars=settings.max_message_chars,
             staff_session_hours=settings.staff_session_hours,
+            staff_idle_minutes=settings.staff_idle_minutes,
             always_open=settings.opening_hours == "always",
             retention_hours=settings.retention_hours,
             max_hold_days=settings.max_hold_days,
@@ -205,6 +208,13 @@ def create_app(
             # First, on every process: the staff with a socket here are still here (so the
             # dropped-host check after it never mistakes a live host for a lost one).
             Job("refresh_presence", lambda _: hub.refresh_presence(), 0, leader_only=False),
+            # Chats of a host whose connection is lost past the grace period: back to the
+            # queue (never one with a socket on this process).
+            Job(
+                "requeue_dropped_hosts",
+                lambda ctx: requeue_dropped_hosts(ctx, set(hub.staff_by_id)),
+                settings.jobs_interval_s,
+            ),
             *default_jobs(settings.jobs_interval_s, settings.purge_interval_s),
         ),
     )
@@ -275,10 +285,13 @@ def create_app(
         return JSONResponse({"error": "internal", "message": "something went wrong"}, 500)
 
     app.include_router(api.router)
+    app.include_router(accounts.router)
     app.include_router(canned.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(OriginCheck, settings=settings)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, embed_origins=settings.frame_ancestors)
     app.add_middleware(GZipMiddleware, minimum_size=1024)

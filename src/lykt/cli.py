@@ -21,17 +21,24 @@ from lykt.actions.context import Context
 from lykt.actions.escrow import export_records
 from lykt.actions.profiles import set_profile
 from lykt.actions.retention import list_holds, purge_expired
+from lykt.actions.second_factor import provisioning_uri, qr_terminal
 from lykt.actions.staff import (
     MAX_CHATS_LIMIT,
     ROLES,
     add_staff,
+    deactivate_staff,
+    end_all_sessions,
+    invite_staff,
     list_staff,
+    normalise_email,
+    reactivate_staff,
+    reset_second_factor,
     set_max_chats,
 )
 from lykt.actions.statistics import statistics
 from lykt.actions.topics import add_topic, list_topics, remove_topic
 from lykt.bus import InMemoryBus
-from lykt.errors import Invalid, LyktError
+from lykt.errors import Invalid, LyktError, NotFound
 from lykt.privacy.escrow import EscrowError, generate_key_file, open_export, unlock_key_file
 from lykt.schedule import format_weekly
 from lykt.settings import Settings
@@ -72,6 +79,22 @@ def _parser() -> argparse.ArgumentParser:
     most = staff_sub.add_parser("max", help="how many chats a staff member may hold at once")
     most.add_argument("--email", required=True)
     most.add_argument("n", type=int, help=f"1 to {MAX_CHATS_LIMIT}")
+    for name, text in (
+        ("reset-2fa", "remove a member's second factor (they enrol again at the next login)"),
+        ("deactivate", "stop an account from logging in; its sessions end at once"),
+        ("reactivate", "let a deactivated account log in again"),
+        ("end-sessions", "end every session of a member; their open consoles close at once"),
+    ):
+        one = staff_sub.add_parser(name, help=text)
+        one.add_argument("--email", required=True)
+    invite = staff_sub.add_parser(
+        "invite", help="a one-time link (72 h) for a new member to set a password and enrol"
+    )
+    invite.add_argument("--email", required=True)
+    invite.add_argument("--role", required=True, choices=ROLES)
+    invite.add_argument(
+        "--base-url", default="", help="where staff reach Lykt (default LYKT_PUBLIC_ORIGIN)"
+    )
 
     canned = sub.add_parser("canned", help="the shared canned replies")
     canned_sub = canned.add_subparsers(dest="canned_command", required=True)
@@ -254,6 +277,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             async def work(ctx: Context) -> None:
                 staff = await add_staff(ctx, args.email, args.name, args.role, password)
                 print(f"added {staff.role} {staff.display_name} <{staff.email}> (id {staff.id})")
+                # Shown this once: the member adds it to their authenticator app now.
+                assert staff.totp_secret is not None
+                uri = provisioning_uri(staff.totp_secret, staff.email)
+                print("second factor (add it to an authenticator app; shown only now):")
+                print(uri)
+                if sys.stdout.isatty():
+                    print(qr_terminal(uri))
 
             asyncio.run(_with_context(settings, work))
             return 0
@@ -364,7 +394,34 @@ async def _verify_audit(ctx: Context) -> int:
     return 1
 
 
+async def _staff_account(ctx: Context, args: argparse.Namespace) -> None:
+    """What an admin does on the staff page, from the operator's shell (audited as
+    "operator"): for the first admin, or when nobody can log in."""
+    if args.staff_command == "invite":
+        _, token = await invite_staff(ctx, None, args.email, args.role)
+        base = (args.base_url or Settings().public_origin or "").rstrip("/")
+        print(f"invitation for {args.role} {normalise_email(args.email)}, valid 72 hours:")
+        print(f"{base}/staff/invitation/{token}")
+        return
+    member = next(
+        (m for m in await list_staff(ctx) if m.email == normalise_email(args.email)), None
+    )
+    if member is None:
+        raise NotFound(f"no staff member with the email {args.email}")
+    change, done = {
+        "reset-2fa": (reset_second_factor, "second factor removed; they enrol at next login"),
+        "deactivate": (deactivate_staff, "deactivated; their sessions have ended"),
+        "reactivate": (reactivate_staff, "may log in again"),
+        "end-sessions": (end_all_sessions, "every session has ended"),
+    }[args.staff_command]
+    await change(ctx, None, member.id)
+    print(f"{member.display_name} <{member.email}>: {done}")
+
+
 async def _staff(ctx: Context, args: argparse.Namespace) -> None:
+    if args.staff_command in ("reset-2fa", "deactivate", "reactivate", "end-sessions", "invite"):
+        await _staff_account(ctx, args)
+        return
     if args.staff_command == "list":
         for staff in await list_staff(ctx):
             flags = [staff.role]

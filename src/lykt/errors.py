@@ -42,6 +42,10 @@ class RateLimited(LyktError):
 
     code = "rate_limited"
 
+    def __init__(self, message: str = "", retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class Closed(LyktError):
     """The chat is closed now."""

@@ -225,6 +225,17 @@ class AvailabilityChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionsEnded:
+    """Sessions of a staff member ended (logout, ended from their list, a new password, an
+    admin's doing, a deactivated account): their sockets close at once on every process.
+    ``every``: all of that member's sockets; else those of the sessions in ``token_hashes``."""
+
+    staff_id: int
+    token_hashes: tuple[str, ...] = ()
+    every: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class StaffChanged:
     """A doorbell: who is on shift (or how busy) changed; every node reads it again."""
 
@@ -328,6 +339,7 @@ Event = (
     | ConversationWrappedUp
     | SupervisorAlert
     | AvailabilityChanged
+    | SessionsEnded
     | StaffChanged
     | ConversationEnded
     | TypingChanged

@@ -22,7 +22,6 @@ from lykt.actions.audit import prune_audit
 from lykt.actions.context import Context
 from lykt.actions.hours import end_queue_if_closed, warn_before_closing
 from lykt.actions.retention import purge_expired
-from lykt.actions.transfers import requeue_dropped_hosts
 from lykt.db import Leadership
 
 log = logging.getLogger(__name__)
@@ -41,8 +40,6 @@ def default_jobs(tick_s: float, purge_every_s: float) -> tuple[Job, ...]:
         # At closing time: end the queue kindly; 15 minutes before: warn the hosts.
         Job("end_queue_if_closed", end_queue_if_closed, tick_s),
         Job("warn_before_closing", warn_before_closing, tick_s, leader_only=False),
-        # Chats of a host whose connection is lost past the grace period: back to the queue.
-        Job("requeue_dropped_hosts", requeue_dropped_hosts, tick_s),
         # Delete what is past the retention period; prune the audit log once an hour.
         Job("purge_expired", purge_expired, purge_every_s),
         Job("prune_audit", prune_audit, 3600),

@@ -78,6 +78,11 @@ class Staff(Base):
     availability: Mapped[str] = mapped_column(String(16), default="available")
     # When the last of their sockets went (or was last seen): the grace period counts from it.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The second factor (RFC 6238, base32). None: not enrolled (new, or reset by an admin):
+    # the next login with the right password enrols. The last step used: a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class StaffPresence(Base):
@@ -137,7 +142,43 @@ class StaffSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The absolute end (``staff_session_hours`` after login); the idle timeout counts from
+    # ``last_seen_at``.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the member's list of sessions shows and ends it by (not the token, not its hash).
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    label: Mapped[str] = mapped_column(String(120), default="")  # "Firefox on Linux"
+
+
+class StaffEnrolment(Base):
+    """A login with the right password but no second factor yet: the secret to confirm with a
+    code, for a few minutes. Only the token's hash is kept."""
+
+    __tablename__ = "staff_enrolments"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffInvitation(Base):
+    """An admin invites by email and role; the one-time link (its token's hash kept here)
+    lets the invitee set a password and enrol the second factor within 72 hours."""
+
+    __tablename__ = "staff_invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Conversation(Base):

@@ -36,6 +36,7 @@ from lykt.events import (
     Frame,
     MessagePosted,
     QueueChanged,
+    SessionsEnded,
     StaffChanged,
     SupervisorAlert,
     SupervisorJoined,
@@ -95,6 +96,7 @@ class Connection:
         "revalidate",
         "role",
         "sent_through",
+        "session_hash",
         "staff_id",
         "waiting",
     )
@@ -123,6 +125,7 @@ class Connection:
         self.conversation_id = conversation_id
         self.staff_id = staff_id
         self.role: str | None = None  # a staff socket's role: host | supervisor | admin
+        self.session_hash: str | None = None  # a staff socket's session (SHA-256 of it)
         self.following: set[str] = set()
         self.waiting = False  # a visitor still in the queue: gets queue.position
         # The last (position, estimate) sent: a visitor whose place did not change is not
@@ -580,6 +583,12 @@ class Hub:
             return
         if isinstance(event, StaffChanged):
             self._staff_dirty.set()
+            return
+        if isinstance(event, SessionsEnded):
+            ended = set(event.token_hashes)
+            for conn in self._sockets_of(event.staff_id):
+                if event.every or conn.session_hash in ended:
+                    conn.close_soon(CLOSE_UNAUTHORIZED, "session ended")
             return
         if isinstance(event, AvailabilityChanged):
             text = encode(event.staff_frame())

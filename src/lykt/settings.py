@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = Field(default=15.0, gt=0)
     send_queue_size: int = Field(default=256, ge=8)
     hello_timeout_s: float = 10.0
-    staff_session_hours: int = 12
+    # A staff session ends this long after login, or after this long unused (ASVS L2).
+    staff_session_hours: int = Field(default=12, ge=1, le=24)
+    staff_idle_minutes: int = Field(default=30, ge=1, le=12 * 60)
     # "schedule": the opening hours kept in the database (``lykt hours``); "always": open
     # whatever they say, for demos and tests.
     opening_hours: Literal["schedule", "always"] = "schedule"
@@ -49,7 +51,11 @@ class Settings(BaseSettings):
     max_hold_days: int = Field(default=30, ge=1, le=365)
     # The audit log keeps this many days; older rows are pruned (the chain still verifies).
     audit_days: int = Field(default=365, ge=1)
-    # Checked on staff WebSocket handshakes (besides SameSite=Strict cookies). Empty: same host.
+    # The address people use to reach Lykt, scheme, host and port (https://chat.example.no):
+    # every state-changing request and the staff socket must come from it (CSRF). Empty: the
+    # origin the request itself was made to (http, or https with secure cookies).
+    public_origin: str = ""
+    # Other origins the staff socket accepts (besides SameSite=Strict cookies).
     allowed_origins: tuple[str, ...] = ()
     # Secure cookies need HTTPS; off only for local development over plain HTTP.
     secure_cookies: bool = False
@@ -105,7 +111,12 @@ class Settings(BaseSettings):
             EscrowKey.from_base64(key)  # raises with a clear message
         return key
 
-    @field_validator("frame_ancestors")
+    @field_validator("public_origin")
+    @classmethod
+    def _one_origin(cls, origin: str) -> str:
+        return cls._exact_origins((origin,))[0] if origin else ""
+
+    @field_validator("frame_ancestors", "allowed_origins")
     @classmethod
     def _exact_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         """Only exact origins (scheme, host, port), so a typo cannot open the chat to every

@@ -4,7 +4,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import PASSWORD, add_staff
+from tests.conftest import PASSWORD, add_staff, login, otp
 
 
 def test_status_says_the_chat_is_open(client: TestClient) -> None:
@@ -54,7 +54,12 @@ def test_malformed_and_oversized_bodies_are_refused(client: TestClient) -> None:
 def test_staff_login_sets_a_strict_httponly_cookie(client: TestClient) -> None:
     add_staff(client, "kari@example.org", "Kari")
     response = client.post(
-        "/api/staff/login", json={"email": "Kari@Example.org", "password": PASSWORD}
+        "/api/staff/login",
+        json={
+            "email": "Kari@Example.org",
+            "password": PASSWORD,
+            "otp": otp(client, "kari@example.org"),
+        },
     )
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]
@@ -77,7 +82,7 @@ def test_wrong_password_and_unknown_email_look_the_same(client: TestClient) -> N
 
 def test_logout_ends_the_staff_session(client: TestClient) -> None:
     add_staff(client, "kari@example.org", "Kari")
-    client.post("/api/staff/login", json={"email": "kari@example.org", "password": PASSWORD})
+    login(client, "kari@example.org")
     assert client.get("/api/staff/me").status_code == 200
     token = client.cookies.get("lykt_staff")
     assert client.post("/api/staff/logout").status_code == 204

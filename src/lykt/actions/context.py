@@ -22,7 +22,8 @@ from lykt.privacy.escrow import EscrowKey
 class Rules:
     max_chats_per_host: int = 3
     max_message_chars: int = 4000
-    staff_session_hours: int = 12
+    staff_session_hours: int = 12  # a session's absolute lifetime
+    staff_idle_minutes: int = 30  # ... and how long it may go unused
     # LYKT_OPENING_HOURS=always: open whatever the schedule says (demos and tests).
     always_open: bool = False
     # How many hours after it ends a conversation is deleted (the promise on the privacy page).

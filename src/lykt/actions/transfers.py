@@ -4,6 +4,7 @@ back to the queue by themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from lykt.actions.context import Context, Tx
@@ -73,9 +74,11 @@ async def transfer_conversation(
     return conversation
 
 
-async def requeue_dropped_hosts(ctx: Context) -> int:
+async def requeue_dropped_hosts(ctx: Context, connected: Collection[int] = ()) -> int:
     """Chats whose host has had no socket on any process for the grace period go back to
-    the front of the queue. Idempotent; run by one process (``jobs``), safe on several."""
+    the front of the queue. Idempotent; run by one process (``jobs``), safe on several.
+    ``connected``: hosts with a socket on the calling process, never requeued by it (its own
+    knowledge beats the marks in the database)."""
     now = ctx.clock.now()
     grace = timedelta(seconds=ctx.rules.host_grace_s)
     fresh = timedelta(seconds=ctx.rules.presence_fresh_s)
@@ -85,6 +88,8 @@ async def requeue_dropped_hosts(ctx: Context) -> int:
         found = await shift_store.dropped_chats(session, now - max(grace, fresh), now - grace)
     count = 0
     for conversation_id, host_id in found:
+        if host_id in connected:
+            continue
         async with ctx.transaction() as tx:
             conversation = await conversations_store.get(tx.session, conversation_id, lock=True)
             if conversation is not None and await _requeue(tx, conversation, host_id, now):

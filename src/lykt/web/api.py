@@ -12,13 +12,11 @@ from lykt.actions.conversations import (
 )
 from lykt.actions.hours import opening_status
 from lykt.actions.retention import HOLD_ROLES, list_holds, place_hold, release_hold
-from lykt.actions.shift import make_available
-from lykt.actions.staff import log_in, log_out
-from lykt.errors import Closed, Forbidden, Invalid, LyktError, NotFound
+from lykt.errors import Closed, Invalid, LyktError, NotFound, RateLimited
 from lykt.events import iso
 from lykt.privacy.sources import SourceLimiter
-from lykt.web.deps import STAFF_COOKIE, CurrentStaff, ServicesDep
-from lykt.web.schemas import Login, NewConversation, NewHold, QuickExit
+from lykt.web.deps import CurrentStaff, ServicesDep
+from lykt.web.schemas import NewConversation, NewHold, QuickExit
 from lykt.web.sources import source_of
 from lykt.web.strings import next_opening_text
 
@@ -43,7 +41,7 @@ async def status(services: ServicesDep, lang: str | None = None) -> dict[str, ob
 async def create_conversation(
     body: NewConversation, request: Request, services: ServicesDep
 ) -> JSONResponse:
-    limited = _rate_limited(services.limits.conversations, request)
+    limited = rate_limited(services.limits.conversations, request)
     if limited is not None:
         return limited
     try:
@@ -72,46 +70,6 @@ async def quick_exit(body: QuickExit, services: ServicesDep) -> Response:
     except NotFound:
         pass
     return Response(status_code=204)
-
-
-@router.post("/staff/login")
-async def staff_login(body: Login, request: Request, services: ServicesDep) -> JSONResponse:
-    limited = _rate_limited(services.limits.logins, request)
-    if limited is not None:
-        return limited
-    try:
-        staff, token = await log_in(services.ctx, body.email, body.password)
-    except Forbidden as exc:
-        return JSONResponse({"error": "invalid_login", "message": exc.message}, status_code=401)
-    await make_available(services.ctx, staff)  # logging in starts a shift: taking visitors
-    response = JSONResponse(
-        {"id": staff.id, "display_name": staff.display_name, "role": staff.role}
-    )
-    response.set_cookie(
-        STAFF_COOKIE,
-        token,
-        max_age=services.ctx.rules.staff_session_hours * 3600,
-        httponly=True,
-        samesite="strict",
-        secure=services.settings.secure_cookies,
-        path="/",
-    )
-    return response
-
-
-@router.post("/staff/logout", status_code=204)
-async def staff_logout(request: Request, services: ServicesDep) -> Response:
-    token = request.cookies.get(STAFF_COOKIE)
-    if token:
-        await log_out(services.ctx, token)
-    response = Response(status_code=204)
-    response.delete_cookie(STAFF_COOKIE, path="/")
-    return response
-
-
-@router.get("/staff/me")
-async def staff_me(staff: CurrentStaff) -> dict[str, object]:
-    return {"id": staff.id, "display_name": staff.display_name, "role": staff.role}
 
 
 @router.get("/holds")
@@ -154,14 +112,27 @@ async def release(conversation_id: str, staff: CurrentStaff, services: ServicesD
     return Response(status_code=204)
 
 
-_STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409, "closed": 409}
+_STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    "invalid": 422,
+    "conflict": 409,
+    "closed": 409,
+    "rate_limited": 429,
+}
 
 
 def _error(exc: LyktError) -> JSONResponse:
+    if isinstance(exc, RateLimited):
+        return JSONResponse(
+            {"error": exc.code, "message": exc.message, "retry_after": exc.retry_after},
+            429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     return JSONResponse({"error": exc.code, "message": exc.message}, _STATUS.get(exc.code, 400))
 
 
-def _rate_limited(limiter: SourceLimiter, request: Request) -> JSONResponse | None:
+def rate_limited(limiter: SourceLimiter, request: Request) -> JSONResponse | None:
     """429 with a clear message when this source (a keyed hash of its address) has done this
     too often; None when it may go on."""
     source = source_of(request.scope)

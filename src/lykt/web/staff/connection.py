@@ -4,8 +4,8 @@ handler tables of ``chats``, ``shift``, ``notes`` and ``supervisor``)."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import WebSocket
 from pydantic import BaseModel
@@ -13,14 +13,15 @@ from starlette.websockets import WebSocketDisconnect
 
 from lykt.actions import conversations as conv_actions
 from lykt.actions.hours import opening_status
+from lykt.actions.sessions import TOUCH_EVERY, staff_for_session, token_hash
 from lykt.actions.shift import colleagues, leave_shift, start_shift
-from lykt.actions.staff import staff_for_session
 from lykt.actions.supervision import is_supervisor
 from lykt.errors import LyktError
 from lykt.realtime import CLOSE_UNAUTHORIZED, encode, queue_frame
 from lykt.store import topics as topics_store
 from lykt.web import schemas
-from lykt.web.deps import STAFF_COOKIE, Services
+from lykt.web.deps import Services
+from lykt.web.origins import from_elsewhere
 from lykt.web.staff import chats, notes, shift, supervisor
 from lykt.web.staff.base import Handler, StaffSocket
 from lykt.web.wire import Closed, close, error_frame, new_connection, serve, services_of
@@ -28,6 +29,7 @@ from lykt.web.wire import Closed, close, error_frame, new_connection, serve, ser
 log = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN_ORIGIN = 4403
+TOUCH_EVERY_S = TOUCH_EVERY.total_seconds()
 
 HANDLERS: dict[type[BaseModel], Handler] = {
     **chats.HANDLERS,
@@ -35,15 +37,6 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     **notes.HANDLERS,
     **supervisor.HANDLERS,
 }
-
-
-def _origin_allowed(ws: WebSocket, services: Services) -> bool:
-    origin = ws.headers.get("origin")
-    if origin is None:
-        return True  # not a browser; the cookie is still required
-    if origin in services.settings.allowed_origins:
-        return True
-    return urlsplit(origin).netloc == ws.headers.get("host")
 
 
 def _refs(frame: BaseModel) -> dict[str, Any]:
@@ -60,11 +53,12 @@ async def staff_socket(ws: WebSocket) -> None:
     services = services_of(ws)
     ctx = services.ctx
     hub = services.hub
-    if not _origin_allowed(ws, services):
+    # The whole origin, scheme too (web/origins.py); a browser always sends it.
+    if from_elsewhere(services.settings, ws.scope):
         await ws.close(CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         return
-    session_token = ws.cookies.get(STAFF_COOKIE)
-    staff = await staff_for_session(ctx, session_token)
+    session_token = ws.cookies.get(services.staff_cookie)
+    staff = await staff_for_session(ctx, session_token, touch=True)
     await ws.accept()
     if staff is None:
         await close(ws, CLOSE_UNAUTHORIZED, "unauthorized")
@@ -72,6 +66,8 @@ async def staff_socket(ws: WebSocket) -> None:
 
     conn = new_connection(ws, "staff", services, staff_id=staff.id)
     conn.role = staff.role
+    assert session_token is not None
+    conn.session_hash = token_hash(session_token)
 
     async def still_logged_in() -> bool:
         return await staff_for_session(ctx, session_token) is not None
@@ -83,7 +79,14 @@ async def staff_socket(ws: WebSocket) -> None:
         await ws.send_text(await _welcome(services, conn, staff))
         s = StaffSocket(staff=staff, conn=conn, services=services)
 
+        touched = time.monotonic()
+
         async def handle(frame: BaseModel) -> None:
+            nonlocal touched
+            if not isinstance(frame, schemas.Pong) and time.monotonic() - touched > TOUCH_EVERY_S:
+                # The member's own doing (not a heartbeat): the idle timeout starts again.
+                touched = time.monotonic()
+                await staff_for_session(ctx, session_token, touch=True)
             try:
                 await HANDLERS[type(frame)](frame, s)
             except LyktError as exc:
