@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pyotp
 import websockets
 from hdrh.histogram import HdrHistogram
 from websockets.asyncio.client import ClientConnection, connect
@@ -713,6 +715,7 @@ class Host:
     email: str
     name: str
     password: str
+    secret: str = ""  # the second factor (TOTP), as the host's authenticator app holds it
     cookie: str = ""
     ws: ClientConnection | None = None
     claims: dict[str, asyncio.Future[None]] = field(default_factory=dict)
@@ -720,7 +723,7 @@ class Host:
 
 def add_hosts_with_cli(env: dict[str, str], hosts: list[Host], jobs: int) -> None:
     def add(host: Host) -> None:
-        subprocess.run(
+        added = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -743,6 +746,8 @@ def add_hosts_with_cli(env: dict[str, str], hosts: list[Host], jobs: int) -> Non
             timeout=60,
             check=True,
         )
+        uri = next(line for line in added.stdout.splitlines() if line.startswith("otpauth://"))
+        host.secret = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)["secret"][0]
 
     add(hosts[0])  # creates and migrates the database alone
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
@@ -776,6 +781,9 @@ def add_hosts_fast(env: dict[str, str], hosts: list[Host]) -> None:
         raise RuntimeError(
             f"adding hosts failed ({done.returncode}):\n{done.stderr.decode(errors='replace')}"
         )
+    secrets_by_email = orjson.loads(done.stdout.splitlines()[-1])
+    for host in hosts:
+        host.secret = secrets_by_email[host.email]
 
 
 def add_hosts_child() -> None:
@@ -783,29 +791,34 @@ def add_hosts_child() -> None:
     from the environment (``LYKT_*``), as for ``lykt staff add``."""
     import argon2
 
+    import lykt.actions.passwords as passwords
     import lykt.actions.staff as staff_actions
     from lykt.app import build_context, close_databases, open_databases
     from lykt.bus import InMemoryBus
     from lykt.settings import Settings
 
     request = orjson.loads(sys.stdin.buffer.read())
-    if hasattr(staff_actions, "_hasher"):
-        staff_actions._hasher = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    if hasattr(passwords, "hasher"):
+        passwords.hasher = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     else:
         print("note: full-cost password hashes (lykt's hasher moved)", file=sys.stderr)
+    added: dict[str, str] = {}
 
     async def add_all() -> None:
         ctx = build_context(Settings(), bus=InMemoryBus())
         try:
             await open_databases(ctx)
             for host in request["hosts"]:
-                await staff_actions.add_staff(
+                staff = await staff_actions.add_staff(
                     ctx, host["email"], host["name"], "host", host["password"]
                 )
+                assert staff.totp_secret is not None
+                added[staff.email] = staff.totp_secret
         finally:
             await close_databases(ctx)
 
     asyncio.run(add_all())
+    print(orjson.dumps(added).decode())  # the hosts' second factors, for their logins
 
 
 class LyktClient:
@@ -920,7 +933,12 @@ class LyktClient:
             async def login(host: Host) -> None:
                 async with sem:
                     r = await staff_http.post(
-                        "/api/staff/login", json={"email": host.email, "password": host.password}
+                        "/api/staff/login",
+                        json={
+                            "email": host.email,
+                            "password": host.password,
+                            "otp": pyotp.TOTP(host.secret).now(),
+                        },
                     )
                 r.raise_for_status()
                 cookie = r.cookies.get("lykt_staff")
