@@ -30,7 +30,7 @@ from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
-from lykt.web import accounts, admin, api, canned, ops, pages, socket
+from lykt.web import accounts, admin, api, canned, invitations, ops, pages, socket
 from lykt.web.deps import Services
 from lykt.web.ops import Metrics
 from lykt.web.origins import OriginCheck
@@ -286,6 +286,7 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(accounts.router)
+    app.include_router(invitations.router)
     app.include_router(canned.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
