@@ -42,6 +42,7 @@ GET_PAGES = (
     "/admin/topics",
     "/admin/site",
     "/admin/audit",
+    "/admin/staff",
 )
 
 
@@ -431,3 +432,80 @@ def test_the_audit_log_pages_newest_first_and_says_when_it_was_tampered_with(
 def _row(detail: str) -> Any:
     return select(AuditEntry).where(AuditEntry.detail == detail)
 
+
+# -- staff accounts ----------------------------------------------------------------------------
+def member_row(html: str, name: str) -> str:
+    row = re.search(rf"<tr[^>]*>\s*<th scope=\"row\"><a [^>]*>{name}</a>.*?</tr>", html, re.S)
+    assert row, f"no row for {name}"
+    return text_of(row.group(0))
+
+
+def test_an_invitation_link_is_shown_once_and_the_invitation_waits(admin: TestClient) -> None:
+    html = refused(
+        admin, "/admin/staff/invite", {"invite-email": "nina", "invite-role": "host"},
+        "invite-email",
+    )  # fmt: skip
+    assert 'value="nina"' in html
+    html = refused(
+        admin, "/admin/staff/invite", {"invite-email": ADMIN, "invite-role": "host"},
+        "invite-email",
+    )  # fmt: skip
+    assert "Det finnes alt en ansatt med denne e-postadressen." in html
+
+    response = post(
+        admin, "/admin/staff/invite", {"invite-email": "nina@example.org", "invite-role": "host"}
+    )
+    assert response.status_code == 200
+    link = re.search(r'value="(http://testserver/staff/invitation/([\w-]{40,}))"', response.text)
+    assert link, "no invitation link"
+    assert "virker én gang, i 72 timer, og vises bare nå" in response.text
+    again = admin.get("/admin/staff").text
+    assert link.group(2) not in again
+    assert "nina@example.org" in text_of(again) and "Vert, gyldig til torsdag 8. januar" in again
+    staff = f"staff:{staff_id(admin, ADMIN)}"
+    assert changes(admin) == [(staff, "staff.invited", "nina@example.org", "host")]
+
+
+def test_an_admin_changes_a_members_role_maximum_and_access(admin: TestClient) -> None:
+    add_staff(admin, "kari@example.org", "Kari")
+    kari = staff_id(admin, "kari@example.org")
+    assert member_row(admin.get("/admin/staff").text, "Kari").endswith(
+        "kari@example.org Vert 3 (standard) Aktiv"
+    )
+    page = f"/admin/staff/{kari}"
+    html = submit(admin, f"{page}/role", {"role": "supervisor"})
+    assert "Rollen er endret." in html and "<dd>Leder</dd>" in html
+    html = refused(admin, f"{page}/max-chats", {"max-chats": "0"}, "max-chats")
+    assert 'value="0"' in html and "Skriv et helt tall fra 1 til 20." in html
+    html = submit(admin, f"{page}/max-chats", {"max-chats": "5"})
+    assert "Maks antall samtaler samtidig er lagret." in html and 'value="5"' in html
+    html = submit(admin, f"{page}/access", {"active": "0"})
+    assert "Kontoen er stengt." in html and "<dd>Stengt</dd>" in html
+    assert member_row(admin.get("/admin/staff").text, "Kari").endswith(
+        "kari@example.org Leder 5 Stengt"
+    )
+    html = submit(admin, f"{page}/access", {"active": "1"})
+    assert "Kontoen er åpnet igjen." in html
+    html = submit(admin, f"{page}/second-factor", {})
+    assert "Totrinnskoden er nullstilt." in html and "Ikke satt opp" in html
+    html = submit(admin, f"{page}/sessions", {})
+    assert "Den ansatte er logget ut overalt." in html
+    who = f"staff:{kari}"
+    assert [(a, s, d) for _, a, s, d in changes(admin)] == [
+        ("staff.role_changed", who, "host -> supervisor"),
+        ("staff.max_chats", who, "5"),
+        ("staff.deactivated", who, ""),
+        ("staff.reactivated", who, ""),
+        ("second_factor.reset", who, ""),
+    ]  # the sessions' end is audited too, but not as a change to the account
+
+
+def test_an_admin_cannot_lock_themself_out(admin: TestClient) -> None:
+    me = staff_id(admin, ADMIN)
+    html = admin.get(f"/admin/staff/{me}").text
+    assert "Steng kontoen" not in html and "Du kan ikke stenge din egen konto." in html
+    response = post(admin, f"/admin/staff/{me}/access", {"active": "0"})
+    assert response.status_code == 422 and "Du kan ikke stenge din egen konto." in response.text
+    html = refused(admin, f"/admin/staff/{me}/role", {"role": "host"}, "role")
+    assert "Du kan ikke ta fra deg selv rollen som administrator." in html
+    assert admin.get("/admin").status_code == 200  # still an admin, still logged in

@@ -7,11 +7,12 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from lykt.actions.hours import build_schedule, load_config
-from lykt.web.admin import audit, canned, hours, profiles, site, topics
+from lykt.actions.staff import list_staff
+from lykt.web.admin import audit, canned, hours, profiles, site, staff, topics
 from lykt.web.admin.common import Admin, page, router, when_text
 from lykt.web.deps import ServicesDep
 
-__all__ = ["audit", "canned", "hours", "profiles", "router", "site", "topics"]
+__all__ = ["audit", "canned", "hours", "profiles", "router", "site", "staff", "topics"]
 
 
 @router.get("")
@@ -26,5 +27,7 @@ async def start_page(request: Request, services: ServicesDep, admin: Admin) -> R
         hours_fact = f"Stengt nå. Åpner {when_text(status.next_opening, today)}."
     else:
         hours_fact = "Stengt, uten åpning det neste året."
-    facts = {"/admin/hours": hours_fact}
+    members = await list_staff(services.ctx)
+    active = sum(1 for member in members if member.active)
+    facts = {"/admin/hours": hours_fact, "/admin/staff": f"{active} aktive ansatte."}
     return page(request, services, admin, "admin/index.html", {"facts": facts})

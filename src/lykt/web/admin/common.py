@@ -47,6 +47,9 @@ PAGES = (
     NavLink("/admin/canned", "Ferdige svar", "De felles ferdige svarene vaktene kan bruke."),
     NavLink("/admin/topics", "Temaer", "Temaene vaktene velger i oppsummeringen etter en samtale."),
     NavLink("/admin/site", "Rask utgang", "Nettstedet «Rask utgang» sender besøkende til."),
+    NavLink(
+        "/admin/staff", "Ansatte", "Invitasjoner, roller, maks samtaler, tilgang og innlogging."
+    ),
     NavLink("/admin/audit", "Logg", "Hvem som endret hva, og om loggen er urørt."),
 )
 
