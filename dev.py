@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run Lykt from a fresh clone, with nothing but Python 3.11+.
 
-    python3 dev.py serve   # start the service on the embedded default (SQLite, in-process bus)
+    python3 dev.py serve   # try it: the embedded default (SQLite, in-process bus) in demo mode
     python3 dev.py test    # lint, type-check, check the layers, run every test
 
 Both create ./.venv and install the project into it when needed (again whenever
@@ -77,6 +77,9 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         if command == "serve":
+            # Demo mode: staff log in at /staff/demo without a password or code, a DEMO
+            # banner on every page, loopback only (LYKT_DEMO=false for the real thing).
+            env.setdefault("LYKT_DEMO", "true")
             run(PY, "-m", "lykt", "serve", *rest, env=env)
             return 0
         ensure_test_js()

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lykt.actions.context import Context, EscrowVault, Rules
+from lykt.actions.demo import ensure_demo_staff
 from lykt.actions.staff import count_staff
 from lykt.actions.transfers import requeue_dropped_hosts
 from lykt.bus import Bus, InMemoryBus, RedisBus
@@ -30,7 +31,7 @@ from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
-from lykt.web import accounts, admin, api, canned, invitations, ops, pages, socket
+from lykt.web import accounts, admin, api, canned, demo, invitations, ops, pages, socket
 from lykt.web.deps import Services
 from lykt.web.ops import Metrics
 from lykt.web.origins import OriginCheck
@@ -149,7 +150,7 @@ def build_context(
             max_message_chars=settings.max_message_chars,
             staff_session_hours=settings.staff_session_hours,
             staff_idle_minutes=settings.staff_idle_minutes,
-            always_open=settings.opening_hours == "always",
+            always_open=settings.opening_hours == "always" or settings.demo,
             retention_hours=settings.retention_hours,
             max_hold_days=settings.max_hold_days,
             host_grace_s=settings.host_grace_seconds,
@@ -219,7 +220,9 @@ def create_app(
         ),
     )
     # Every catalog is compiled here, once.
-    renderer = Renderer(Languages.load(), site={"quick_exit_url": settings.quick_exit_url})
+    renderer = Renderer(
+        Languages.load(), site={"quick_exit_url": settings.quick_exit_url, "demo": settings.demo}
+    )
     services = Services(
         settings=settings,
         ctx=ctx,
@@ -232,6 +235,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await open_databases(ctx)
+        if settings.demo:
+            await ensure_demo_staff(ctx)
         if await count_staff(ctx) == 0:
             log.warning(
                 "No staff accounts yet. Add a host with: "
@@ -287,6 +292,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(accounts.router)
     app.include_router(invitations.router)
+    if settings.demo:
+        app.include_router(demo.router)
     app.include_router(canned.router)
     app.include_router(pages.router)
     app.include_router(admin.router)

@@ -205,6 +205,22 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     from lykt.app import create_app
     from lykt.privacy.logs import log_config
 
+    listen = host or settings.host
+    if settings.demo:
+        if listen not in ("127.0.0.1", "::1", "localhost"):
+            print(
+                "lykt: demo mode lets anyone log in as staff without a password; it listens "
+                f"only on loopback (127.0.0.1), not on {listen}",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            "\n*** DEMO MODE: staff log in without a password or code at "
+            f"http://{listen}:{port or settings.port}/staff/demo . Only for trying Lykt on "
+            "your own machine; never for real conversations. ***\n",
+            file=sys.stderr,
+            flush=True,
+        )
     config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,

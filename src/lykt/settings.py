@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # A staff session ends this long after login, or after this long unused (ASVS L2).
     staff_session_hours: int = Field(default=12, ge=1, le=24)
     staff_idle_minutes: int = Field(default=30, ge=1, le=12 * 60)
+    # Demo mode (``python3 dev.py serve``): demo accounts that log in without a password or
+    # code, a DEMO banner on every page, open around the clock; loopback only.
+    demo: bool = False
     # "schedule": the opening hours kept in the database (``lykt hours``); "always": open
     # whatever they say, for demos and tests.
     opening_hours: Literal["schedule", "always"] = "schedule"
