@@ -75,9 +75,11 @@ class LoginGuard:
                 account.wait_until = spaced
                 raise RateLimited("too many wrong tries; wait a little", retry_after(account, now))
 
-    def priority(self, source: str) -> int:
+    def priority(self, source: str, known: bool) -> int:
+        """Lower goes first: a source without failures asking for a real account before a
+        source that keeps failing, or one trying made-up emails."""
         found = self.by_source.get(source)
-        return found.count if found is not None else 0
+        return 2 * (found.count if found is not None else 0) + (0 if known else 1)
 
     def failed(self, email: str, source: str, now: datetime) -> None:
         pair = self.by_pair.setdefault((email, source), _Failures())
@@ -162,7 +164,8 @@ async def log_in(
             staff = await staff_store.get_by_email(session, email)
     known = staff.password_hash if staff is not None else passwords.dummy_hash()
     ok = await guard.gate.run(
-        guard.priority(source), functools.partial(passwords.verify_password, known, password)
+        guard.priority(source, staff is not None),
+        functools.partial(passwords.verify_password, known, password),
     )
     if staff is None or not staff.active or not ok:
         await _failed(ctx, guard, staff, email, source, "password")
