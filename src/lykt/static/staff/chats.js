@@ -69,7 +69,8 @@ function createChat(id) {
       ended: q(".ended-box"), endedText: q(".ended-text"),
     },
   };
-  tab.addEventListener("click", () => select(id, true));
+  // A click goes on to the box to write in; a tap on a phone does not open its keyboard.
+  tab.addEventListener("click", () => select(id, window.matchMedia("(pointer: fine)").matches));
   tab.addEventListener("keydown", onTabKey);
   q(".transcript-log").setAttribute("aria-label", "Meldinger");
   $("tabs").append(tab);
