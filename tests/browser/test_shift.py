@@ -356,3 +356,31 @@ LAST_TAB_STOP = """
   return stops.length ? stops[stops.length - 1].textContent.trim() : null;
 }
 """
+
+
+def test_a_supervisor_joins_a_chat_and_the_host_is_told(
+    shift_server: ServerProcess, new_page: NewPage
+) -> None:
+    base = shift_server.base_url
+    visitor = new_page(360)
+    queue_up(visitor, base, "12", 1)
+    kari = staff_console(new_page, base, HOST_EMAIL)
+    kari.get_by_role("button", name="Ta neste").click()
+    expect(chat_tab(kari, 12)).to_have_attribute("aria-selected", "true")
+
+    siri = staff_console(new_page, base, SIRI_EMAIL)
+    board = siri.get_by_role("tabpanel", name=re.compile("^Oversikt"))
+    board.get_by_role("button", name=re.compile(r"^Bli med i samtale \d+$")).click()
+    confirm = siri.get_by_role("dialog", name=re.compile("^Bli med i samtale"))
+    confirm.get_by_role("button", name="Avbryt").click()
+    expect(confirm).to_be_hidden()
+    expect(siri.get_by_role("tab")).to_have_count(1)  # only the board: nothing happened
+    board.get_by_role("button", name=re.compile(r"^Bli med i samtale \d+$")).click()
+    confirm.get_by_role("button", name="Ja, bli med").click()
+    expect(siri.get_by_text(f"Du er med i samtalen sammen med {HOST_NAME}.")).to_be_visible()
+    expect(kari.get_by_text(f"{SIRI} (leder) er med i samtalen")).to_be_visible()
+
+    host_box(siri).fill("Hei, jeg er Siri og hjelper Kari.")
+    host_box(siri).press("Enter")
+    expect(texts(visitor_log(visitor)).last).to_have_text("Hei, jeg er Siri og hjelper Kari.")
+    expect(host_log(kari).locator("li.msg").last).to_contain_text(SIRI)
