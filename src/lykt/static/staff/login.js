@@ -79,6 +79,7 @@ $("enrol-form").addEventListener("submit", async (event) => {
     hide();
     return handlers.loggedIn(answer.data);
   }
+  if (answer.status === 404) return show("Tiden for å sette opp appen gikk ut. Logg inn på nytt.");
   setText("enrol-error", answer.status === 401 ? "Koden stemte ikke. Prøv den neste koden appen viser." : "Det gikk ikke. Prøv igjen.");
 });
 
