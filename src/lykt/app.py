@@ -85,18 +85,24 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuse request bodies over a few KiB before anything reads them into memory."""
+    """Refuse request bodies over a few KiB before anything reads them into memory. A few
+    paths may take more (``larger``: path prefix -> bytes), such as a profile photo upload."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = next(
+            (n for prefix, n in self.larger.items() if scope["path"].startswith(prefix)),
+            self.default_bytes,
+        )
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
                 await _too_large(send)
                 return
         seen = 0
@@ -106,7 +112,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise _BodyTooLarge()
             return message
 
@@ -300,7 +306,8 @@ def create_app(
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(OriginCheck, settings=settings)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    # A profile photo (at most 20 KB) with its text and the form's wrapping: 32 KiB.
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, larger={"/admin/profiles/": 32 * 1024})
     app.add_middleware(SecurityHeaders, embed_origins=settings.frame_ancestors)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     # Outermost: the address is taken at the door, before anything else can see it.

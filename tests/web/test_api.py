@@ -103,3 +103,14 @@ def test_pages_load_only_our_own_files_and_are_not_cached(client: TestClient) ->
         # Nothing from elsewhere (the quick exit's link is a way out, not something loaded).
         text = re.sub(r'<a id="quick-exit"[^>]*>', "", response.text)
         assert "http://" not in text and "https://" not in text
+
+
+def test_only_a_profile_photo_upload_may_be_larger_than_16_kib(client: TestClient) -> None:
+    body = b"x" * 24_000
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    assert client.post("/api/conversations", content=body, headers=headers).status_code == 413
+    # A 20 KB photo with its form fits under the photo upload's own limit (32 KiB): the
+    # request gets as far as asking who is logged in.
+    assert client.post("/admin/profiles/1", content=body, headers=headers).status_code == 401
+    too_big = b"x" * 40_000
+    assert client.post("/admin/profiles/1", content=too_big, headers=headers).status_code == 413

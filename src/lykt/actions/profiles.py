@@ -176,5 +176,4 @@ async def host_photo(ctx: Context, staff_id: int) -> tuple[str, bytes]:
 async def photo_owners(ctx: Context) -> set[int]:
     """The ids of the staff members who have a photo."""
     async with ctx.db.read() as session:
-        staff = await staff_store.all_staff(session)
-        return {s.id for s in staff if await staff_store.get_photo(session, s.id) is not None}
+        return await staff_store.photo_owners(session)

@@ -188,6 +188,11 @@ async def shown_hosts(session: AsyncSession) -> Sequence[tuple[Staff, bool]]:
     return [(row[0], bool(row[1])) for row in result.all()]
 
 
+async def photo_owners(session: AsyncSession) -> set[int]:
+    result = await session.execute(select(HostPhoto.staff_id))
+    return set(result.scalars().all())
+
+
 async def get_photo(session: AsyncSession, staff_id: int) -> HostPhoto | None:
     return await session.get(HostPhoto, staff_id)
 
