@@ -22,6 +22,7 @@ from lykt.actions.escrow import export_records
 from lykt.actions.profiles import set_profile
 from lykt.actions.retention import list_holds, purge_expired
 from lykt.actions.second_factor import provisioning_uri, qr_terminal
+from lykt.actions.sessions import normalise_email
 from lykt.actions.staff import (
     MAX_CHATS_LIMIT,
     ROLES,
@@ -30,7 +31,6 @@ from lykt.actions.staff import (
     end_all_sessions,
     invite_staff,
     list_staff,
-    normalise_email,
     reactivate_staff,
     reset_second_factor,
     set_max_chats,

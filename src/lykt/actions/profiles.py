@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.actions.audit import record
 from lykt.actions.context import Context
-from lykt.actions.staff import normalise_email
+from lykt.actions.sessions import normalise_email
 from lykt.errors import Invalid, NotFound
 from lykt.models import Staff, storable
 from lykt.store import staff as staff_store

@@ -9,11 +9,12 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.actions import passwords
 from lykt.actions.audit import record
 from lykt.actions.context import Context
-from lykt.actions.second_factor import matching_step, new_secret, provisioning_uri
+from lykt.actions.second_factor import matching_step, new_secret
 from lykt.actions.sessions import (
     Opened,
     login_guard,
@@ -28,8 +29,6 @@ from lykt.store import staff as staff_store
 
 ROLES = ("host", "supervisor", "admin")
 INVITATION_HOURS = 72
-
-__all__ = ["normalise_email", "provisioning_uri"]
 
 
 def actor_of(actor: Staff | None) -> str:
@@ -83,8 +82,8 @@ async def add_staff(
     return staff
 
 
-async def _member(tx_session: object, staff_id: int) -> Staff:
-    member = await staff_store.get(tx_session, staff_id)  # type: ignore[arg-type]
+async def _member(session: AsyncSession, staff_id: int) -> Staff:
+    member = await staff_store.get(session, staff_id)
     if member is None:
         raise NotFound("no such staff member")
     return member
@@ -201,10 +200,10 @@ async def open_invitation(ctx: Context, token: str) -> StaffInvitation:
     return found
 
 
-async def _usable(session: object, token: str, ctx: Context) -> StaffInvitation:
+async def _usable(session: AsyncSession, token: str, ctx: Context) -> StaffInvitation:
     found = None
     if token and len(token) <= 200:
-        found = await staff_store.get_invitation(session, token_hash(token))  # type: ignore[arg-type]
+        found = await staff_store.get_invitation(session, token_hash(token))
     if found is None or found.used_at is not None or found.expires_at <= ctx.clock.now():
         raise NotFound("this invitation is not valid (used, expired or mistyped)")
     return found
