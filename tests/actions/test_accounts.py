@@ -117,35 +117,38 @@ def test_wrong_tries_make_that_source_wait_longer_but_never_lock_the_account(
     run_with_context(database_url, work)
 
 
-def test_the_hash_gate_serves_a_clean_source_before_the_flood() -> None:
-    async def main() -> list[str]:
-        gate = HashGate(slots=1, max_waiting=5)
-        order: list[str] = []
+def test_the_hash_gate_keeps_a_slot_for_a_member_and_serves_them_before_the_flood() -> None:
+    async def main() -> tuple[list[str], list[str]]:
+        gate = HashGate(slots=2, max_waiting=5)
+        started: list[str] = []
         release = asyncio.Event()
+        ranks = {"flood": 9}
 
-        async def job(name: str, priority: int, hold: bool = False) -> None:
-            async with gate.slot(priority):
-                order.append(name)
-                if hold:
-                    await release.wait()
+        async def job(name: str, rank: int | None = None) -> None:
+            async with gate.slot(lambda: ranks["flood"] if rank is None else rank):
+                started.append(name)
+                await release.wait()
 
-        first = asyncio.create_task(job("first", 9, hold=True))
+        flood = [asyncio.create_task(job(f"flood{i}")) for i in range(6)]
         await asyncio.sleep(0)
-        flood = [asyncio.create_task(job(f"flood{i}", 9)) for i in range(5)]
+        # Of two slots the flood gets one; the other is kept: a member starts at once.
+        member = asyncio.create_task(job("member", 0))
         await asyncio.sleep(0)
-        # The line is full: another from the flood is turned away at once, unhashed...
+        at_once = list(started)
+        # The line is full of flood: another from the flood is turned away, unhashed...
         with pytest.raises(RateLimited):
-            await job("flood-extra", 9)
-        # ...while a login from a source without failures goes to the front.
-        real = asyncio.create_task(job("real", 0))
+            await job("flood-extra")
+        # ...and a second member waiting behind the flood is served first when a slot frees.
+        second = asyncio.create_task(job("member2", 1))
         await asyncio.sleep(0)
         release.set()
-        await asyncio.gather(first, real, *flood, return_exceptions=True)
-        return order
+        await asyncio.gather(member, second, *flood, return_exceptions=True)
+        return at_once, started
 
-    order = asyncio.run(main())
-    assert order[:2] == ["first", "real"]
-    assert "flood-extra" not in order
+    at_once, started = asyncio.run(main())
+    assert at_once == ["flood0", "member"]
+    assert started.index("member2") == 2  # the first slot freed went to the member
+    assert "flood-extra" not in started
 
 
 def test_sessions_end_when_idle_past_their_lifetime_or_on_logout(database_url: str) -> None:

@@ -62,6 +62,7 @@ class LoginGuard:
     by_pair: dict[tuple[str, str], _Failures] = field(default_factory=dict)
     by_account: dict[str, _Failures] = field(default_factory=dict)
     by_source: dict[str, _Failures] = field(default_factory=dict)
+    by_attempts: dict[str, _Failures] = field(default_factory=dict)
 
     def check(self, email: str, source: str, now: datetime) -> None:
         self._forget_old(now)
@@ -75,11 +76,19 @@ class LoginGuard:
                 account.wait_until = spaced
                 raise RateLimited("too many wrong tries; wait a little", retry_after(account, now))
 
-    def priority(self, source: str, known: bool) -> int:
-        """Lower goes first: a source without failures asking for a real account before a
-        source that keeps failing, or one trying made-up emails."""
-        found = self.by_source.get(source)
-        return 2 * (found.count if found is not None else 0) + (0 if known else 1)
+    def attempted(self, source: str, now: datetime) -> None:
+        """Every login attempt counts for its source's rank, whether it is hashed, waits or
+        is turned away."""
+        entry = self.by_attempts.setdefault(source, _Failures())
+        entry.count += 1
+        entry.last = now
+
+    def rank(self, source: str, known: bool) -> int:
+        """Lower goes first: a source that has hardly tried, asking for a real account, before
+        a source that keeps trying (read again while it waits), or one trying made-up emails."""
+        found = self.by_attempts.get(source)
+        tries = found.count - 1 if found is not None else 0  # this attempt is not held against it
+        return 2 * max(0, tries) + (0 if known else 1)
 
     def failed(self, email: str, source: str, now: datetime) -> None:
         pair = self.by_pair.setdefault((email, source), _Failures())
@@ -99,7 +108,12 @@ class LoginGuard:
         self.by_pair.pop((email, source), None)
 
     def _forget_old(self, now: datetime) -> None:
-        tables: tuple[dict[Any, _Failures], ...] = (self.by_pair, self.by_account, self.by_source)
+        tables: tuple[dict[Any, _Failures], ...] = (
+            self.by_pair,
+            self.by_account,
+            self.by_source,
+            self.by_attempts,
+        )
         if sum(len(t) for t in tables) > 10_000:  # a flood of made-up emails: start over
             for table in tables:
                 table.clear()
@@ -157,6 +171,7 @@ async def log_in(
     email = normalise_email(email)
     guard = login_guard(ctx)
     now = ctx.clock.now()
+    guard.attempted(source, now)
     guard.check(email, source, now)
     staff = None
     if storable(email) and len(email) <= 320:
@@ -164,7 +179,7 @@ async def log_in(
             staff = await staff_store.get_by_email(session, email)
     known = staff.password_hash if staff is not None else passwords.dummy_hash()
     ok = await guard.gate.run(
-        guard.priority(source, staff is not None),
+        functools.partial(guard.rank, source, staff is not None),
         functools.partial(passwords.verify_password, known, password),
     )
     if staff is None or not staff.active or not ok:
