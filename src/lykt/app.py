@@ -31,7 +31,7 @@ from lykt.privacy.escrow import EscrowKey
 from lykt.privacy.sources import AddressResolver, SourceKeys
 from lykt.realtime import Hub
 from lykt.settings import Settings
-from lykt.web import accounts, admin, api, canned, demo, invitations, ops, pages, socket
+from lykt.web import accounts, admin, api, canned, cards, demo, invitations, ops, pages, socket
 from lykt.web.deps import Services
 from lykt.web.ops import Metrics
 from lykt.web.origins import OriginCheck
@@ -301,6 +301,7 @@ def create_app(
     if settings.demo:
         app.include_router(demo.router)
     app.include_router(canned.router)
+    app.include_router(cards.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(ops.router)

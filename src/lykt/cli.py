@@ -17,8 +17,14 @@ from typing import TypeVar
 from lykt.actions import hours
 from lykt.actions.audit import audit_log, verify_audit
 from lykt.actions.canned import LANGS, add_canned, list_shared, remove_shared
+from lykt.actions.cards import add_card, list_cards, parse_ages, remove_card
 from lykt.actions.context import Context
 from lykt.actions.escrow import export_records
+from lykt.actions.help_lines import (
+    DEFAULT_HELP_LINES,
+    configured_help_lines,
+    set_help_lines,
+)
 from lykt.actions.profiles import set_profile
 from lykt.actions.retention import list_holds, purge_expired
 from lykt.actions.second_factor import provisioning_uri, qr_terminal
@@ -110,6 +116,35 @@ def _parser() -> argparse.ArgumentParser:
     canned_sub.add_parser("list", help="the shared replies")
     canned_remove = canned_sub.add_parser("remove", help="remove a shared reply")
     canned_remove.add_argument("id", type=int)
+
+    cards = sub.add_parser("cards", help="information cards for the visitor's age")
+    cards_sub = cards.add_subparsers(dest="cards_command", required=True)
+    cards_add = cards_sub.add_parser("add", help="add a card in one language")
+    cards_add.add_argument("--slug", required=True, help="a short name: a-z, 0-9 and hyphens")
+    cards_add.add_argument("--lang", required=True, choices=LANGS)
+    cards_add.add_argument("--ages", required=True, help="the ages it suits, e.g. 5-12")
+    cards_add.add_argument("--title", required=True, help="1-120 characters")
+    cards_add.add_argument(
+        "--body-file",
+        type=Path,
+        required=True,
+        help="the text, UTF-8 (1-2000 chars): paragraphs, '- ' bullets, **bold**; - for stdin",
+    )
+    cards_sub.add_parser("list", help="every card, in the order the waiting room shows them")
+    cards_remove = cards_sub.add_parser("remove", help="remove a card in one language")
+    cards_remove.add_argument("--slug", required=True)
+    cards_remove.add_argument("--lang", required=True, choices=LANGS)
+
+    help_lines = sub.add_parser(
+        "help-lines", help="other help the visitor's page shows (phone numbers, links)"
+    )
+    help_lines_sub = help_lines.add_subparsers(dest="help_lines_command", required=True)
+    help_lines_set = help_lines_sub.add_parser(
+        "set", help='replace the list: a JSON file {"nb": [{"name", "contact", "href", "hours"}]}'
+    )
+    help_lines_set.add_argument("--file", type=Path, required=True, help="- for standard input")
+    help_lines_sub.add_parser("show", help="the list in use, as JSON")
+    help_lines_sub.add_parser("reset", help="go back to the built-in list")
 
     topics = sub.add_parser("topics", help="the wrap-up topics")
     topics_sub = topics.add_subparsers(dest="topics_command", required=True)
@@ -274,6 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "canned":
             text = _read_text(args.text_file) if args.canned_command == "add" else ""
             asyncio.run(_with_context(settings, lambda ctx: _canned(ctx, args, text)))
+            return 0
+        if args.command == "cards":
+            text = _read_text(args.body_file) if args.cards_command == "add" else ""
+            asyncio.run(_with_context(settings, lambda ctx: _cards(ctx, args, text)))
+            return 0
+        if args.command == "help-lines":
+            text = _read_text(args.file) if args.help_lines_command == "set" else ""
+            asyncio.run(_with_context(settings, lambda ctx: _help_lines(ctx, args, text)))
             return 0
         if args.command == "topics":
             asyncio.run(_with_context(settings, lambda ctx: _topics(ctx, args)))
@@ -487,6 +530,41 @@ async def _canned(ctx: Context, args: argparse.Namespace, text: str) -> None:
     else:
         await remove_shared(ctx, args.id)
         print(f"removed shared reply {args.id}")
+
+
+async def _cards(ctx: Context, args: argparse.Namespace, text: str) -> None:
+    if args.cards_command == "add":
+        card = await add_card(ctx, args.slug, args.lang, parse_ages(args.ages), args.title, text)
+        print(f"added card {card.slug} ({card.lang}, ages {card.age_min}-{card.age_max})")
+    elif args.cards_command == "list":
+        cards = await list_cards(ctx)
+        if not cards:
+            print("no cards")
+        for card in cards:
+            print(f"{card.slug}\t{card.lang}\t{card.age_min}-{card.age_max}\t{card.title}")
+    else:
+        await remove_card(ctx, args.slug, args.lang)
+        print(f"removed card {args.slug} ({args.lang})")
+
+
+async def _help_lines(ctx: Context, args: argparse.Namespace, text: str) -> None:
+    if args.help_lines_command == "set":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise Invalid(f"the file is not JSON: {exc}") from exc
+        await set_help_lines(ctx, data)
+        print("help lines set")
+    elif args.help_lines_command == "reset":
+        await set_help_lines(ctx, None)
+        print("help lines: back to the built-in list")
+    else:
+        configured = await configured_help_lines(ctx)
+        lines = configured or {k: list(v) for k, v in DEFAULT_HELP_LINES.items()}
+        if configured is None:
+            print("# the built-in list (the helpline must confirm it: docs/content.md)")
+        document = {lang: [line.as_dict() for line in items] for lang, items in lines.items()}
+        print(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 async def _topics(ctx: Context, args: argparse.Namespace) -> None:

@@ -50,6 +50,8 @@ class MessagePosted:
     client_id: str
     sent_at: datetime
     host_name: str | None = None
+    # An information card a host sent: {slug, title, body} in the visitor's language.
+    card: dict[str, str] | None = None
 
     def payload(self) -> Frame:
         frame: Frame = {
@@ -62,6 +64,8 @@ class MessagePosted:
         }
         if self.host_name is not None:
             frame["host_name"] = self.host_name
+        if self.card is not None:
+            frame["card"] = self.card
         return frame
 
     def visitor_frame(self) -> Frame | None:
@@ -80,6 +84,7 @@ class ConversationClaimed:
     about: str
     created_at: datetime
     lang: str = "nb"
+    number: int | None = None  # "Samtale 3": its place among the day's conversations
 
     def visitor_frame(self) -> Frame | None:
         return {"type": "host.joined", "host_name": self.host_name}
@@ -102,6 +107,7 @@ def claimed_frame(
         "age_group": age_group(event.age),
         "about": event.about,
         "lang": event.lang,
+        "number": event.number,
         "created_at": iso(event.created_at),
     }
 
@@ -120,6 +126,7 @@ class ConversationTransferred:
     about: str
     created_at: datetime
     lang: str = "nb"
+    number: int | None = None
 
     def visitor_frame(self) -> Frame | None:
         if self.host_id is None:
@@ -149,6 +156,27 @@ class SupervisorJoined:
     def staff_frame(self) -> Frame | None:
         return {
             "type": "conversation.joined",
+            "conversation_id": self.conversation_id,
+            "staff_id": self.staff_id,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorLeft:
+    """A supervisor who joined stops writing in the chat (the host is told; the visitor not:
+    the host goes on)."""
+
+    conversation_id: str
+    staff_id: int
+    name: str
+
+    def visitor_frame(self) -> Frame | None:
+        return None
+
+    def staff_frame(self) -> Frame | None:
+        return {
+            "type": "conversation.left",
             "conversation_id": self.conversation_id,
             "staff_id": self.staff_id,
             "name": self.name,
@@ -335,6 +363,7 @@ Event = (
     | ConversationClaimed
     | ConversationTransferred
     | SupervisorJoined
+    | SupervisorLeft
     | NoteAdded
     | ConversationWrappedUp
     | SupervisorAlert

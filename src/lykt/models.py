@@ -232,6 +232,9 @@ class Message(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An information card a host sent (JSON ``{slug, title, body}`` in the visitor's
+    # language); null for every ordinary message. ``text`` holds the same as plain text.
+    card: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
 
 class ConversationNote(Base):
@@ -286,6 +289,24 @@ class WrapupTopic(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class InfoCard(Base):
+    """Information for a visitor's age: a short text in a small safe Markdown subset
+    (``actions.cards``), one per slug and language, shown to the ages ``age_min`` to
+    ``age_max``."""
+
+    __tablename__ = "info_cards"
+    __table_args__ = (UniqueConstraint("slug", "lang", name="uq_info_cards_slug_lang"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60))
+    lang: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    age_min: Mapped[int] = mapped_column(Integer)
+    age_max: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
 
 

@@ -53,6 +53,7 @@ def test_status_when_closed_names_the_next_opening_with_its_offset(
         "open": False,
         "closes_at": None,
         "next_opening": "2026-12-02T15:00:00+01:00",
+        "hosts_available": False,
     }
 
 
@@ -62,6 +63,7 @@ def test_status_when_open_says_when_it_closes(scheduled: TestClient, clock: Manu
         "open": True,
         "closes_at": "2026-12-02T22:00:00+01:00",
         "next_opening": None,
+        "hosts_available": False,
     }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from lykt.actions.context import Context
 from lykt.actions.supervision import is_supervisor
 from lykt.errors import Conflict, Invalid, NotFound
@@ -31,6 +33,9 @@ class _Post:
     host_name: str | None
     # A supervisor who joined the chat writes beside its host.
     as_helper: bool = False
+    # An information card ({slug, title, body}) and its stored JSON; None for most posts.
+    card: dict[str, str] | None = None
+    card_json: str | None = None
 
 
 def _check(ctx: Context, client_id: str, text: str) -> None:
@@ -53,11 +58,15 @@ async def post_message(
     client_id: str,
     text: str,
     staff: Staff | None = None,
+    *,
+    card: dict[str, str] | None = None,
 ) -> tuple[Message, bool]:
     """Store a message and announce it after commit. A resend with the same ``client_id`` is
     not stored again: the original is returned with ``created=False`` (and not announced
     again; the sender is acked with the original seq). A host may post only in a conversation
-    they hold (NotFound otherwise); nobody may post in an ended one (Conflict)."""
+    they hold (NotFound otherwise); nobody may post in an ended one (Conflict). ``card``: the
+    information card a host sends (``actions.cards.send_card``), stored and announced with
+    the message."""
     _check(ctx, client_id, text)
     if sender not in ("visitor", "host"):
         raise Invalid("sender must be 'visitor' or 'host'")
@@ -75,6 +84,8 @@ async def post_message(
         staff_id=staff.id if staff is not None else None,
         host_name=staff.display_name if staff is not None else None,
         as_helper=as_helper,
+        card=card,
+        card_json=orjson.dumps(card).decode() if card is not None else None,
     )
     return await ctx.group_commit(_write_posts).submit(post)
 
@@ -120,6 +131,7 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
                 client_id=post.client_id,
                 text=post.text,
                 sent_at=now,
+                card=post.card_json,
             )
             stored[key] = message
             new_rows.append(message)
@@ -133,6 +145,7 @@ async def _write_posts(ctx: Context, posts: list[_Post]) -> list[tuple[Message, 
                     client_id=post.client_id,
                     sent_at=now,
                     host_name=post.host_name,
+                    card=post.card,
                 )
             )
         if new_rows:

@@ -50,6 +50,7 @@ async def insert_many(session: AsyncSession, messages: list[Message]) -> None:
                 "client_id": m.client_id,
                 "text": m.text,
                 "sent_at": m.sent_at,
+                "card": m.card,
             }
             for m in messages
         ],

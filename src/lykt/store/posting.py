@@ -90,7 +90,7 @@ class SqlitePosting:
         # Two lists, not pairs: SQLite answers these from the unique index on
         # (conversation_id, client_id); the few extra pairs they may match are dropped below.
         query = (
-            "SELECT id, conversation_id, seq, sender, staff_id, client_id, text, sent_at "
+            "SELECT id, conversation_id, seq, sender, staff_id, client_id, text, sent_at, card "
             "FROM messages WHERE conversation_id IN (SELECT value FROM json_each(?)) "
             "AND client_id IN (SELECT value FROM json_each(?))"
         )
@@ -98,7 +98,7 @@ class SqlitePosting:
         async with self.driver.execute(query, lists) as cursor:
             rows = await cursor.fetchall()
         found = {}
-        for id_, conversation_id, seq, sender, staff_id, client_id, text, sent_at in rows:
+        for id_, conversation_id, seq, sender, staff_id, client_id, text, sent_at, card in rows:
             if (conversation_id, client_id) in keys:
                 found[(conversation_id, client_id)] = Message(
                     id=id_,
@@ -109,6 +109,7 @@ class SqlitePosting:
                     client_id=client_id,
                     text=text,
                     sent_at=datetime.fromisoformat(sent_at).replace(tzinfo=UTC),
+                    card=card,
                 )
         return found
 
@@ -124,7 +125,7 @@ class SqlitePosting:
     async def insert(self, messages: list[Message]) -> None:
         await self.driver.executemany(
             "INSERT INTO messages (conversation_id, seq, sender, staff_id, client_id, text, "
-            "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "sent_at, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     m.conversation_id,
@@ -134,6 +135,7 @@ class SqlitePosting:
                     m.client_id,
                     m.text,
                     _stored_time(m.sent_at),
+                    m.card,
                 )
                 for m in messages
             ],

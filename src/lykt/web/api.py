@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from lykt.actions.availability import hosts_available
 from lykt.actions.conversations import (
     access_conversation_by_token,
     end_conversation,
     open_conversation,
 )
+from lykt.actions.help_lines import other_help
 from lykt.actions.hours import opening_status
 from lykt.actions.retention import HOLD_ROLES, list_holds, place_hold, release_hold
 from lykt.errors import Closed, Invalid, LyktError, NotFound, RateLimited
@@ -28,13 +30,24 @@ async def status(services: ServicesDep, lang: str | None = None) -> dict[str, ob
     """Open now? With when it closes (open) or opens next (closed), ISO 8601 with offset.
 
     With ``?lang=``, also ``next_opening_text`` when closed: "We open again on Wednesday at
-    3 PM." in that language (the visitor's page shows it after a 409 or at closing time)."""
+    3 PM." in that language (the visitor's page shows it after a 409 or at closing time).
+
+    ``hosts_available``: someone is on shift, not on a break, with the console open (nothing
+    more: no count), so the page can say honestly when nobody can answer."""
     current = await opening_status(services.ctx)
     body: dict[str, object] = dict(current.as_dict())
     if lang is not None and not current.open:
         language = services.renderer.languages.pick(lang)
         body["next_opening_text"] = next_opening_text(current, services.ctx.clock.now(), language)
+    body["hosts_available"] = await hosts_available(services.ctx)
     return body
+
+
+@router.get("/help-lines")
+async def help_lines(services: ServicesDep, lang: str | None = None) -> list[dict[str, str]]:
+    """Where else to get help (the helpline's list, or our defaults), in ``lang`` (anything
+    we do not have: the default language). Public: no cookie."""
+    return [line.as_dict() for line in await other_help(services.ctx, lang)]
 
 
 @router.post("/conversations", status_code=201)

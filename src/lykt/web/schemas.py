@@ -130,6 +130,18 @@ class DutyFlag(_Strict):
     conversation_id: StrictStr
 
 
+class CardSend(_Strict):
+    type: Literal["card.send"]
+    conversation_id: StrictStr
+    client_id: StrictStr
+    slug: StrictStr = Field(max_length=60)
+
+
+class Leave(_Strict):
+    type: Literal["supervisor.leave"]
+    conversation_id: StrictStr
+
+
 class Watch(_Strict):
     type: Literal["supervisor.watch"]
     conversation_id: StrictStr
@@ -166,7 +178,9 @@ StaffFrame = Annotated[
     | Watch
     | Unwatch
     | Join
-    | Takeover,
+    | Leave
+    | Takeover
+    | CardSend,
     Field(discriminator="type"),
 ]
 staff_frames: TypeAdapter[StaffFrame] = TypeAdapter(StaffFrame)

@@ -114,6 +114,8 @@ def message_frame(message: Message, host_names: dict[int, str]) -> Frame:
         client_id=message.client_id,
         sent_at=message.sent_at,
         host_name=host_name,
+        # Parsed only for the rare card message: an ordinary one has no card.
+        card=orjson.loads(message.card) if message.card is not None else None,
     ).payload()
 
 

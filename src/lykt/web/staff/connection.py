@@ -1,5 +1,5 @@
 """``/ws/staff``: authenticate, welcome, then hand each frame to its handler by type (the
-handler tables of ``chats``, ``shift``, ``notes`` and ``supervisor``)."""
+handler tables of ``chats``, ``shift``, ``notes``, ``supervisor`` and ``cards``)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from lykt.store import topics as topics_store
 from lykt.web import schemas
 from lykt.web.deps import Services
 from lykt.web.origins import from_elsewhere
-from lykt.web.staff import chats, notes, shift, supervisor
+from lykt.web.staff import cards, chats, notes, shift, supervisor
 from lykt.web.staff.base import Handler, StaffSocket
 from lykt.web.wire import Closed, close, error_frame, new_connection, serve, services_of
 
@@ -36,6 +36,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
     **shift.HANDLERS,
     **notes.HANDLERS,
     **supervisor.HANDLERS,
+    **cards.HANDLERS,
 }
 
 
