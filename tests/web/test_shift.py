@@ -162,7 +162,8 @@ def test_transfer_to_a_colleague_carries_the_note_and_tells_the_visitor(
         )
         gone = until(kari, "conversation.transferred", conversation_id=cid)
         assert gone["to_staff_id"] == ola_id and gone["to_name"] == "Ola"
-        assert until(ola, "conversation.claimed", conversation_id=cid)["lang"] == "nb"
+        given = until(ola, "conversation.claimed", conversation_id=cid)
+        assert given["lang"] == "nb" and given["number"] == history["number"]
         handed = until(ola, "conversation.history", conversation_id=cid)
         assert [n["text"] for n in handed["notes"]] == [NOTE]
         assert handed["notes"][0]["author_name"] == "Kari"
@@ -467,3 +468,23 @@ def test_a_dropped_host_gets_their_chats_back_in_time_or_the_queue_takes_them(
         assert call(shift, requeue_dropped_hosts, ctx_of(shift)) == 1
         assert until(visitor, "host.left") == {"type": "host.left"}
         assert until(visitor, "queue.position")["position"] == 1
+
+
+def test_a_supervisor_who_joined_steps_back_to_reading_along(shift: TestClient) -> None:
+    conv = new_conversation(shift)
+    cid = conv["conversation_id"]
+    with on_shift(shift, "kari@example.org", "sara@example.org") as (kari, sara):
+        claim(kari, cid)
+        sara.send_json({"type": "supervisor.join", "conversation_id": cid})
+        until(sara, "conversation.history", conversation_id=cid)
+        sara.send_json({"type": "supervisor.leave", "conversation_id": cid})
+        left = until(kari, "conversation.left", conversation_id=cid)
+        assert left["name"] == "Sara"
+        sara.send_json(
+            {"type": "message.send", "conversation_id": cid, "client_id": "s1", "text": "hei"}
+        )
+        assert error_for(sara, "message.send")["code"] == "not_found"
+        kari.send_json({"type": "supervisor.leave", "conversation_id": cid})
+        assert error_for(kari, "supervisor.leave")["code"] == "forbidden"
+    actions = [e.action for e in call(shift, audit_log, ctx_of(shift))]
+    assert actions[-2:] == ["supervisor.join", "supervisor.leave"]

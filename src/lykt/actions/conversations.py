@@ -103,6 +103,7 @@ async def claim_conversation(
     Of two hosts claiming the same visitor, exactly one wins; the other gets Conflict."""
     limit = host.max_chats or ctx.rules.max_chats_per_host
     now = ctx.clock.now()
+    tz = (await current_schedule(ctx)).tz
     async with ctx.transaction() as tx:
         # One claim per host at a time, also across processes (a row lock on PostgreSQL; the
         # write lock on SQLite), so two tabs of one host cannot both pass the limit.
@@ -137,6 +138,7 @@ async def claim_conversation(
                 about=conversation.about,
                 created_at=conversation.created_at,
                 lang=conversation.lang,
+                number=(await day_numbers(tx.session, [conversation], tz)).get(conversation.id),
             )
         )
         tx.publish_on_commit(QueueChanged())

@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lykt.actions.audit import record
 from lykt.actions.context import Context
+from lykt.actions.hours import current_schedule
 from lykt.errors import Conflict, Forbidden, NotFound
 from lykt.events import (
     ConversationTransferred,
     StaffChanged,
     SupervisorAlert,
     SupervisorJoined,
+    SupervisorLeft,
     age_group,
     iso,
 )
@@ -59,9 +61,10 @@ async def access_chat(
 
 
 def transferred(
-    conversation: Conversation, from_id: int | None, to: Staff | None
+    conversation: Conversation, from_id: int | None, to: Staff | None, number: int | None = None
 ) -> ConversationTransferred:
     return ConversationTransferred(
+        number=number,
         conversation_id=conversation.id,
         from_id=from_id,
         host_id=to.id if to is not None else None,
@@ -106,10 +109,27 @@ async def join_conversation(ctx: Context, staff: Staff, conversation_id: str) ->
     return conversation
 
 
+async def leave_conversation(ctx: Context, staff: Staff, conversation_id: str) -> None:
+    """A supervisor who joined stops writing in the chat (they may still read along)."""
+    require_supervisor(staff)
+    async with ctx.transaction() as tx:
+        conversation, mode = await access_chat(tx.session, staff, conversation_id)
+        if mode != "joined":
+            raise Conflict("you have not joined this chat")
+        await conversations_store.remove_helper(tx.session, conversation.id, staff.id)
+        tx.publish_on_commit(
+            SupervisorLeft(
+                conversation_id=conversation.id, staff_id=staff.id, name=staff.display_name
+            )
+        )
+        await _audit(ctx, tx.session, staff, "supervisor.leave", conversation.id)
+
+
 async def take_over_conversation(ctx: Context, staff: Staff, conversation_id: str) -> Conversation:
     """Become the chat's host (past the usual maximum if need be); the host who had it is
     told, and so is the visitor. Audited."""
     require_supervisor(staff)
+    tz = (await current_schedule(ctx)).tz
     async with ctx.transaction() as tx:
         conversation, mode = await access_chat(tx.session, staff, conversation_id)
         if conversation.status != "active":
@@ -123,7 +143,10 @@ async def take_over_conversation(ctx: Context, staff: Staff, conversation_id: st
             ):
                 raise Conflict("the conversation has changed; try again")
             await conversations_store.remove_helper(tx.session, conversation.id, staff.id)
-            tx.publish_on_commit(transferred(conversation, previous, staff))
+            numbers = await day_numbers(tx.session, [conversation], tz)
+            tx.publish_on_commit(
+                transferred(conversation, previous, staff, numbers.get(conversation.id))
+            )
             tx.publish_on_commit(StaffChanged())
         await _audit(ctx, tx.session, staff, "supervisor.takeover", conversation.id)
     return conversation
@@ -196,6 +219,7 @@ async def overview(ctx: Context, tz: tzinfo) -> Overview:
                 "number": numbers.get(c.id),
                 "host_id": c.host_id,
                 "host_name": names.get(c.host_id) if c.host_id is not None else None,
+                "age": c.age,
                 "age_group": age_group(c.age),
                 "about": c.about,
                 "lang": c.lang,

@@ -8,8 +8,9 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from lykt.actions.context import Context, Tx
+from lykt.actions.hours import current_schedule
 from lykt.actions.notes import MAX_NOTE_CHARS, insert_note
-from lykt.actions.supervision import transferred
+from lykt.actions.supervision import day_numbers, transferred
 from lykt.errors import Conflict, Invalid, NotFound
 from lykt.events import QueueChanged, StaffChanged
 from lykt.models import Conversation, Staff, storable
@@ -69,7 +70,11 @@ async def transfer_conversation(
         if not await conversations_store.set_host(tx.session, conversation.id, host.id, target.id):
             raise Conflict("the conversation has changed; try again")
         await conversations_store.remove_helper(tx.session, conversation.id, target.id)
-        tx.publish_on_commit(transferred(conversation, host.id, target))
+        tz = (await current_schedule(ctx)).tz
+        numbers = await day_numbers(tx.session, [conversation], tz)
+        tx.publish_on_commit(
+            transferred(conversation, host.id, target, numbers.get(conversation.id))
+        )
         tx.publish_on_commit(StaffChanged())
     return conversation
 

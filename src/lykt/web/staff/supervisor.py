@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lykt.actions.supervision import (
     join_conversation,
+    leave_conversation,
     require_supervisor,
     take_over_conversation,
     watch_conversation,
@@ -38,6 +39,12 @@ async def join(frame: schemas.Join, s: StaffSocket) -> None:
     await send_history(s.services, s.conn, conversation.id, mode)
 
 
+async def leave(frame: schemas.Leave, s: StaffSocket) -> None:
+    """Stop writing in a joined chat; the socket reads along from then on."""
+    await leave_conversation(s.services.ctx, s.staff, frame.conversation_id)
+    s.watching.add(frame.conversation_id)
+
+
 async def takeover(frame: schemas.Takeover, s: StaffSocket) -> None:
     # The socket follows the chat and gets it whole as its new host (the hub's on_assigned);
     # the supervisor's other tabs too.
@@ -49,5 +56,6 @@ HANDLERS: Handlers = {
     schemas.Watch: watch,
     schemas.Unwatch: unwatch,
     schemas.Join: join,
+    schemas.Leave: leave,
     schemas.Takeover: takeover,
 }
