@@ -83,10 +83,13 @@ $("enrol-form").addEventListener("submit", async (event) => {
   setText("enrol-error", answer.status === 401 ? "Koden stemte ikke. Prøv den neste koden appen viser." : "Det gikk ikke. Prøv igjen.");
 });
 
-$("logout").addEventListener("click", async () => {
+/* Ends this session (the server closes its sockets) and goes back to the login form. */
+export async function logOut() {
   await call("POST", "/api/staff/logout").catch(() => {});
   show("Du er logget ut.");
-});
+}
+
+$("logout").addEventListener("click", logOut);
 
 /* Logged in already (a reload), or to the login form. */
 export async function start(on) {

@@ -1,7 +1,8 @@
 /* Lykt: the staff console. The socket, and one routing table from a frame's type to
  * the module that handles it (docs/protocol.md, "Staff socket"). Each feature is a module of
  * its own: queue, chats (+ transcript, composer), canned replies, notes, wrap-up, the side
- * column, transfer, the shift and its alerts, and the supervisor's board and legal hold. */
+ * column, information cards, transfer, the shift and its alerts, the supervisor's board and
+ * legal hold, and the member's own account. */
 
 import { $, Lykt, st, send, setText, alertText, noteText, chatName, heartbeatS, isSupervisor } from "./state.js";
 import * as chats from "./chats.js";
@@ -17,6 +18,8 @@ import * as transfer from "./transfer.js";
 import * as shift from "./shift.js";
 import * as supervisor from "./supervisor.js";
 import * as login from "./login.js";
+import * as account from "./account.js";
+import "./cards.js";
 import "./hold.js";
 
 // A frame about one chat goes to its handler with the chat; frames for chats we do not have
@@ -151,6 +154,7 @@ function startConsole(me) {
 }
 
 function stopConsole() {
+  account.close();
   if (st.socket) st.socket.stop();
   st.socket = null;
   [...st.chats.keys()].forEach((id) => chats.remove(id, false));

@@ -21,7 +21,9 @@ export function addMessage(c, m, countUnread) {
   const name = fromHost ? (mine ? "Du" : m.host_name) : "Besøkende";
   const { log, scroller } = c.el;
   const follow = Lykt.isNearEnd(scroller);
-  Lykt.insertBySeq(log, Lykt.messageItem(fromHost, name, m.text, Lykt.clockTime(m.sent_at)), seq);
+  const li = Lykt.messageItem(fromHost, name, m.text, Lykt.clockTime(m.sent_at));
+  if (m.card) showCard(li, m.card);
+  Lykt.insertBySeq(log, li, seq);
   if (follow || mine) scroller.scrollTop = scroller.scrollHeight;
   if (!fromHost) c.visitorTyping = false;
   if (countUnread && !fromHost && (st.selected !== c.id || document.hidden)) c.unread += 1;
@@ -41,7 +43,7 @@ export function onAck(c, f) {
     p.el.remove();
     c.pending.delete(f.client_id);
   } else {
-    const m = { seq: f.seq, sender: "host", text: p.text, client_id: f.client_id };
+    const m = { seq: f.seq, sender: "host", text: p.text, client_id: f.client_id, card: p.card };
     addMessage(c, { ...m, host_name: st.me && st.me.display_name, sent_at: new Date().toISOString() });
   }
 }
@@ -56,9 +58,74 @@ export function sendText(c, text) {
   resend(c, clientId);
 }
 
+/* An information card {slug, title, body}, shown at once as "Sender …" and sent like a
+ * message (card.send with its own client id, acked and resent the same way). */
+export function sendCard(c, card) {
+  const clientId = Lykt.newClientId();
+  const text = card.title + "\n\n" + String(card.body || "").replace(/\*\*/g, "");
+  const li = Lykt.pendingItem(text);
+  showCard(li, card);
+  c.el.log.append(li);
+  c.el.scroller.scrollTop = c.el.scroller.scrollHeight;
+  c.pending.set(clientId, { text, el: li, card });
+  resend(c, clientId);
+}
+
 export function resend(c, clientId) {
   const p = c.pending.get(clientId);
-  if (p) send({ type: "message.send", conversation_id: c.id, client_id: clientId, text: p.text });
+  if (!p) return;
+  if (p.card) send({ type: "card.send", conversation_id: c.id, client_id: clientId, slug: p.card.slug });
+  else send({ type: "message.send", conversation_id: c.id, client_id: clientId, text: p.text });
+}
+
+/* A card in place of a message's text. socket.js's renderer when it has one; this small one
+ * otherwise: text nodes only, paragraphs split by blank lines, "- " bullets, **bold**. */
+function showCard(li, card) {
+  li.classList.add("card-msg");
+  const node = typeof Lykt.cardNode === "function" ? Lykt.cardNode(card) : cardNode(card);
+  li.querySelector(".text").replaceWith(node);
+}
+
+function inline(parent, line) {
+  String(line).split(/\*\*(.+?)\*\*/).forEach((part, i) => {
+    if (!part) return;
+    if (i % 2) {
+      const b = document.createElement("strong");
+      b.textContent = part;
+      parent.append(b);
+    } else parent.append(part);
+  });
+  return parent;
+}
+
+export function cardNode(card) {
+  const div = document.createElement("div");
+  div.className = "info-card";
+  const title = document.createElement("p");
+  title.className = "card-title";
+  const strong = document.createElement("strong");
+  strong.textContent = (card && card.title) || "";
+  title.append(strong);
+  const body = document.createElement("div");
+  body.className = "card-body";
+  String((card && card.body) || "").replace(/\r\n?/g, "\n").split(/\n\s*\n/).forEach((block) => {
+    let para = null;
+    let list = null;
+    block.split("\n").map((l) => l.trim()).filter(Boolean).forEach((line) => {
+      if (line.startsWith("- ")) {
+        para = null;
+        if (!list) body.append((list = document.createElement("ul")));
+        list.append(inline(document.createElement("li"), line.slice(2)));
+      } else {
+        list = null;
+        if (para) para.append(" ");
+        else body.append((para = document.createElement("p")));
+        inline(para, line);
+      }
+    });
+  });
+  div.append(title, body);
+  return div;
 }
 
 export const resendAll = (c) => [...c.pending.keys()].forEach((id) => resend(c, id));
@@ -77,8 +144,9 @@ export function onSendError(c, f) {
   if (f.code === "rate_limited") {
     setTimeout(() => resend(c, f.client_id), 1500);
   } else {
+    const card = !!c.pending.get(f.client_id).card;
     failPending(c, f.client_id, "Ikke sendt.");
-    alertText("En melding kunne ikke sendes.");
+    alertText(card ? "Kortet kunne ikke sendes." : "En melding kunne ikke sendes.");
   }
 }
 
