@@ -134,6 +134,13 @@ class LyktSocket {
     };
   }
 
+  /* The link looks dead (a message went unanswered): drop it and connect again now. */
+  reconnectNow() {
+    if (this.stopped) return;
+    this.drop(4000);
+    this.connect();
+  }
+
   retry() {
     if (this.stopped || this.retryTimer !== null) return;
     const ceiling = Math.min(15000, 500 * 2 ** this.attempt);
@@ -285,6 +292,92 @@ const Lykt = {
       idle = setTimeout(stop, 3000);
     };
     return { start, stop };
+  },
+
+  /* A card's body in the small Markdown subset we allow, as DOM built with text only (never
+   * HTML): paragraphs split by blank lines, lines starting "- " as bullets, **bold**. */
+  cardBody(text) {
+    const frag = document.createDocumentFragment();
+    const inline = (el, line) => {
+      String(line).split(/\*\*(.+?)\*\*/).forEach((part, i) => {
+        if (!part) return;
+        if (i % 2) {
+          const b = document.createElement("strong");
+          b.textContent = part;
+          el.append(b);
+        } else {
+          el.append(part);
+        }
+      });
+      return el;
+    };
+    String(text || "").replace(/\r\n?/g, "\n").split(/\n\s*\n/).forEach((block) => {
+      let para = null;
+      let list = null;
+      block.split("\n").forEach((raw) => {
+        const line = raw.trim();
+        if (!line) return;
+        if (/^- /.test(line)) {
+          para = null;
+          if (!list) frag.append((list = document.createElement("ul")));
+          list.append(inline(document.createElement("li"), line.slice(2)));
+        } else {
+          list = null;
+          if (para) para.append(" ");
+          else frag.append((para = document.createElement("p")));
+          inline(para, line);
+        }
+      });
+    });
+    return frag;
+  },
+
+  /* An information card {slug, title, body} as DOM, text only. */
+  cardNode(card) {
+    const div = document.createElement("div");
+    div.className = "info-card";
+    if (card && card.slug) div.dataset.slug = String(card.slug);
+    const title = document.createElement("p");
+    title.className = "card-title";
+    const strong = document.createElement("strong");
+    strong.textContent = (card && card.title) || "";
+    title.append(strong);
+    const body = document.createElement("div");
+    body.className = "card-body";
+    body.append(Lykt.cardBody(card && card.body));
+    div.append(title, body);
+    return div;
+  },
+
+  /* Other help [{name, contact, href, hours}] as a list; links only to tel:, sms:, http(s):. */
+  helpList(lines) {
+    const ul = document.createElement("ul");
+    ul.className = "help-lines";
+    (lines || []).forEach((line) => {
+      if (!line || !line.name) return;
+      const li = document.createElement("li");
+      const name = document.createElement("strong");
+      name.textContent = line.name;
+      li.append(name, ": ");
+      const href = String(line.href || "");
+      if (/^(tel:|sms:|https?:\/\/)/i.test(href)) {
+        const a = document.createElement("a");
+        a.href = href;
+        a.rel = "noreferrer";
+        a.textContent = line.contact || href;
+        li.append(a);
+      } else {
+        li.append(line.contact || "");
+      }
+      if (line.hours) {
+        const h = document.createElement("span");
+        h.className = "help-hours";
+        h.textContent = " (" + line.hours + ")";
+        li.append(h);
+      }
+      ul.append(li);
+    });
+    return ul;
   },
 
   config() {

@@ -6,7 +6,8 @@
 (() => {
   const { $, setText, t } = Lykt;
   const { maxChars, heartbeatS } = Lykt.config();
-  const KEY = { token: "lykt.token", conversation: "lykt.conversation_id", outbox: "lykt.outbox" };
+  const KEY = { token: "lykt.token", conversation: "lykt.conversation_id", outbox: "lykt.outbox", age: "lykt.age" };
+  const NO_ANSWER_MS = 10000; // a message unanswered this long: say the line is down
   const VIEWS = ["start", "prechat", "chat", "gone"];
 
   // -- storage: this tab only ------------------------------------------------------------
@@ -56,6 +57,11 @@
     confirm: null,
     stick: true, // the transcript follows new messages
     typingTimer: null,
+    ackTimer: null, // runs while a sent message waits for its ack
+    noAnswer: false, // a message went unanswered: said until one gets through
+    hostsAvailable: null, // from /api/status: is any host on duty?
+    statusTimer: null,
+    cardsShown: false,
   };
   const saveOutbox = () => save(KEY.outbox, JSON.stringify(st.outbox));
   const log = $("transcript"); // the messages, in a scrolling role=log region
@@ -80,6 +86,62 @@
         setText(id, first + " " + (data.next_opening_text || t("opens_unknown")));
       })
       .catch(() => {}); // the first sentence says enough
+  }
+
+  // -- other help, and whether anyone can answer ---------------------------------------------
+  let helpLines = null; // a promise of [{name, contact, href, hours}], asked for once
+  /* Fill `box` (a .other-help) with the other help lines and show it; nothing if none. */
+  function showHelp(box) {
+    if (!box) return;
+    if (!helpLines) {
+      helpLines = fetch("/api/help-lines?lang=" + encodeURIComponent(Lykt.lang()), { cache: "no-store" })
+        .then((r) => (r.ok ? r.json() : []))
+        .then((list) => (Array.isArray(list) ? list : []))
+        .catch(() => {
+          helpLines = null; // try again next time
+          return [];
+        });
+    }
+    helpLines.then((list) => {
+      if (!list.length || box.dataset.filled) {
+        box.hidden = !box.dataset.filled;
+        return;
+      }
+      box.dataset.filled = "1";
+      const title = document.createElement("p");
+      title.className = "help-title";
+      const strong = document.createElement("strong");
+      strong.textContent = t("help_title");
+      title.append(strong);
+      box.append(title, Lykt.helpList(list));
+      box.hidden = false;
+    });
+  }
+  const helpIn = (id) => $(id).querySelector(".other-help");
+
+  /* Ask whether a host is on duty; `then(available)` with true, false or null (unknown). */
+  function checkHosts(then) {
+    fetch("/api/status", { cache: "no-store" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => {
+        const available = data && typeof data.hosts_available === "boolean" ? data.hosts_available : null;
+        st.hostsAvailable = data && data.open === false ? false : available;
+        then(st.hostsAvailable, data);
+      })
+      .catch(() => then(null, null));
+  }
+
+  function startPageStatus() {
+    const closed = !$("closed-box").hidden;
+    if (closed) {
+      showHelp(helpIn("view-start"));
+      return;
+    }
+    checkHosts((available, data) => {
+      if (data && data.open === false) return; // closed since: the start button still says so on use
+      $("nobody-box").hidden = available !== false;
+      if (available === false) showHelp(helpIn("view-start"));
+    });
   }
 
   const startButton = $("start-button"); // not there when the page was made while closed
@@ -113,7 +175,9 @@
       return;
     }
     const button = $("prechat-submit");
+    const label = button.textContent;
     button.disabled = true;
+    button.textContent = t("starting"); // it can take a moment on a slow line
     fetch("/api/conversations", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -132,25 +196,36 @@
           return;
         }
         save(KEY.token, data.token);
+        if (age !== null) save(KEY.age, String(age));
         save(KEY.conversation, data.conversation_id);
         $("prechat-form").reset();
         $("age").disabled = false;
         enterChat();
       })
       .catch(() => setText("prechat-error", t("start_failed")))
-      .finally(() => (button.disabled = false));
+      .finally(() => {
+        button.disabled = false;
+        button.textContent = label;
+      });
   });
 
   // -- the conversation ----------------------------------------------------------------------
   function reset() {
     if (st.socket) st.socket.stop();
-    Object.assign(st, { socket: null, status: null, hostName: null, messages: {}, contiguous: 0, outbox: [], pending: {} });
+    clearTimeout(st.ackTimer);
+    clearInterval(st.statusTimer);
+    Object.assign(st, {
+      socket: null, status: null, hostName: null, messages: {}, contiguous: 0, outbox: [], pending: {},
+      ackTimer: null, statusTimer: null, cardsShown: false, noAnswer: false,
+    });
     typing.stop();
     hideTyping();
     closeConfirm();
     log.textContent = "";
     ["chat-error", "connection", "host-status", "queue-position", "queue-estimate"].forEach((id) => setText(id, ""));
-    $("queue-hint").hidden = false;
+    $("wait-room").hidden = $("wait-nobody").hidden = $("wait-cards").hidden = true;
+    $("wait-card-list").textContent = "";
+    delete document.body.dataset.ended;
     box.value = "";
     Lykt.counter($("counter"), box, maxChars);
     fitBox();
@@ -169,8 +244,13 @@
       heartbeatS,
       onOpen: () => socket.send({ type: "hello", token: load(KEY.token) || "", last_seq: st.contiguous }),
       onFrame,
-      onState: (s) =>
-        setText("connection", s === "connecting" ? t("connecting") : s === "reconnecting" ? t("reconnecting") : ""),
+      onState: (s) => {
+        if (s === "open") clearTimeout(st.ackTimer);
+        if (!navigator.onLine && s !== "open") s = "offline"; // say why, not just "connecting"
+        let text = { connecting: t("connecting"), reconnecting: t("reconnecting"), offline: t("offline") }[s] || "";
+        if (st.noAnswer && s !== "offline") text = t("no_answer"); // until a message gets through
+        setText("connection", text);
+      },
       onFatal: () => {
         // 4401: the conversation is gone (or never was). Start again from nothing.
         reset();
@@ -214,21 +294,77 @@
         setText("queue-position", t("in_queue"));
         setText("queue-estimate", t("answer_soon"));
       }
+      enterWaitRoom();
     }
     // What was written but never acked goes again, with the same client ids.
     st.outbox.forEach((m) => st.socket.send({ type: "message.send", client_id: m.client_id, text: m.text }));
+    if (st.outbox.length) watchAck();
   }
 
   function onQueuePosition(f) {
     if (st.status !== "waiting") return;
     setText("queue-position", t("queue_position", { position: f.position }));
-    const min = f.estimated_minutes;
+    st.estimate = f.estimated_minutes;
+    showEstimate();
+  }
+
+  /* Never "soon" when nobody is on duty: then say so, and show other help. */
+  function showEstimate() {
+    const min = st.estimate;
+    const nobody = st.hostsAvailable === false;
+    $("wait-nobody").hidden = !nobody;
+    if (nobody) {
+      setText("queue-estimate", t("nobody_now"));
+      showHelp(helpIn("wait-nobody"));
+      return;
+    }
     setText(
       "queue-estimate",
       typeof min === "number" && min > 0
         ? t(new Intl.PluralRules(Lykt.lang()).select(min) === "one" ? "minutes_one" : "minutes_other", { n: min })
         : t("thanks_waiting")
     );
+  }
+
+  /* The waiting room: a greeting and what happens next (in the template), whether anyone can
+   * answer (asked now and every 30 s), and cards to read for the visitor's age. */
+  function enterWaitRoom() {
+    $("wait-room").hidden = false;
+    const poll = () => checkHosts(() => st.status === "waiting" && showEstimate());
+    poll();
+    clearInterval(st.statusTimer);
+    st.statusTimer = setInterval(poll, 30000);
+    if (st.cardsShown) return;
+    st.cardsShown = true;
+    const age = load(KEY.age);
+    const query = "lang=" + encodeURIComponent(Lykt.lang()) + (age ? "&age=" + encodeURIComponent(age) : "");
+    fetch("/api/cards?" + query, { cache: "no-store" })
+      .then((r) => (r.ok ? r.json() : []))
+      .then((cards) => {
+        if (!Array.isArray(cards) || !cards.length || st.status !== "waiting") return;
+        const list = $("wait-card-list");
+        list.textContent = "";
+        cards.slice(0, 6).forEach((card) => {
+          if (!card || !card.title) return;
+          const details = document.createElement("details");
+          details.className = "wait-card";
+          const summary = document.createElement("summary");
+          summary.textContent = card.title;
+          const body = document.createElement("div");
+          body.className = "card-body";
+          body.append(Lykt.cardBody(card.body));
+          details.append(summary, body);
+          list.append(details);
+        });
+        $("wait-cards").hidden = !list.children.length;
+      })
+      .catch(() => {}); // nothing to read: the wait is still explained
+  }
+
+  function leaveWaitRoom() {
+    clearInterval(st.statusTimer);
+    st.statusTimer = null;
+    $("wait-room").hidden = true;
   }
 
   /* `change` is absent for the first host (or a host after a wait in the queue), `took_over`
@@ -245,6 +381,7 @@
     }
     st.status = "active";
     st.hostName = name || st.hostName || t("an_adult");
+    leaveWaitRoom();
     $("queue-box").hidden = true;
     $("host-box").hidden = false;
     setText("chat-title", t("talking_with", { name: st.hostName }));
@@ -269,10 +406,10 @@
     setText("host-status", "");
     $("host-box").hidden = true;
     $("queue-box").hidden = false;
-    $("queue-hint").hidden = true; // they know they can write; the transcript keeps the room
     setText("chat-title", t("waiting_title"));
     setText("queue-position", t("in_queue"));
     setText("queue-estimate", t("answer_soon"));
+    enterWaitRoom();
     // After the head has grown, so that the notice is in view.
     addNotice(t("host_left", { name: st.hostName || t("the_adult") }));
   }
@@ -281,6 +418,8 @@
     st.status = "ended";
     if (st.socket) st.socket.stop();
     st.socket = null;
+    clearTimeout(st.ackTimer);
+    leaveWaitRoom();
     // Nothing can be sent any more: what was not stored is marked as not sent.
     st.outbox.forEach((m) => failed(m.client_id, t("not_sent_ended")));
     st.outbox = [];
@@ -300,6 +439,8 @@
     if (closed) showNextOpening("ended-by", t("closed_for_today"));
     else setText("ended-by", text);
     $("ended-box").hidden = false;
+    document.body.dataset.ended = "1"; // the page scrolls: the goodbye and other help get room
+    showHelp(helpIn("ended-box"));
     $("ended-title").focus();
   }
 
@@ -322,6 +463,11 @@
     const before = st.outbox.length;
     st.outbox = st.outbox.filter((m) => m.client_id !== clientId);
     if (st.outbox.length !== before) saveOutbox();
+    if (!st.outbox.length) {
+      clearTimeout(st.ackTimer);
+      if (st.noAnswer) setText("connection", "");
+      st.noAnswer = false;
+    }
   }
 
   function addMessage(f) {
@@ -338,7 +484,16 @@
     }
     const mine = f.sender === "visitor";
     const name = mine ? t("you") : f.host_name || st.hostName || t("the_adult");
-    Lykt.insertBySeq(log, Lykt.messageItem(mine, name, f.text, Lykt.clockTime(f.sent_at)), seq);
+    let li;
+    if (f.card && typeof f.card === "object") {
+      // An information card the host sent: shown as a card, its body in our safe subset.
+      li = Lykt.messageItem(mine, name, t("card_from", { name }), Lykt.clockTime(f.sent_at));
+      li.classList.add("card-msg");
+      li.append(Lykt.cardNode(f.card));
+    } else {
+      li = Lykt.messageItem(mine, name, f.text, Lykt.clockTime(f.sent_at));
+    }
+    Lykt.insertBySeq(log, li, seq);
     scrollToEnd(st.stick || mine);
   }
 
@@ -365,6 +520,18 @@
     delete st.pending[clientId];
   }
 
+  /* A message sent and not acked within NO_ANSWER_MS: the line is down even if the browser
+   * has not noticed. Say so, and connect again; the outbox goes out again on the welcome. */
+  function watchAck() {
+    clearTimeout(st.ackTimer);
+    st.ackTimer = setTimeout(() => {
+      if (!st.outbox.length || st.status === "ended") return;
+      st.noAnswer = navigator.onLine;
+      setText("connection", navigator.onLine ? t("no_answer") : t("offline"));
+      if (st.socket) st.socket.reconnectNow();
+    }, NO_ANSWER_MS);
+  }
+
   function onAck(f) {
     const m = st.outbox.find((x) => x.client_id === f.client_id);
     removeOutbox(f.client_id);
@@ -377,11 +544,39 @@
   // Someone reading older messages is not pulled down; someone at the end follows along.
   function scrollToEnd(yes) {
     if (!yes) return;
+    if (!log.children.length) {
+      scroller.scrollTop = 0; // nothing written yet: the waiting room's greeting first
+      return;
+    }
     scroller.scrollTop = scroller.scrollHeight;
     st.stick = true;
   }
   scroller.addEventListener("scroll", () => (st.stick = Lykt.isNearEnd(scroller)));
   window.addEventListener("resize", () => scrollToEnd(st.stick)); // e.g. the screen keyboard
+  /* The on-screen keyboard: where it shrinks only the visual viewport (iOS, newer Android
+   * Chrome), the chat takes that height, so the box and the newest message stay in view. */
+  if (window.visualViewport) {
+    const fit = () => {
+      const vv = window.visualViewport;
+      // Not while zoomed in with two fingers: then the page keeps its own size.
+      if (Math.abs(vv.scale - 1) < 0.01) document.body.style.setProperty("--app-h", Math.round(vv.height) + "px");
+      else document.body.style.removeProperty("--app-h");
+      scrollToEnd(st.stick);
+    };
+    window.visualViewport.addEventListener("resize", fit);
+    fit();
+  }
+
+  // Offline is said at once, from the browser's own events, not after the socket times out.
+  window.addEventListener("offline", () => {
+    if (st.socket && st.status !== "ended") setText("connection", t("offline"));
+  });
+  window.addEventListener("online", () => {
+    if (st.socket && st.status !== "ended") {
+      setText("connection", t("reconnecting"));
+      st.socket.reconnectNow();
+    }
+  });
   // The head grows or shrinks (the queue's lines, a question to confirm): the end stays in view.
   if (window.ResizeObserver) new ResizeObserver(() => scrollToEnd(st.stick)).observe(scroller);
 
@@ -398,6 +593,7 @@
     saveOutbox();
     renderPending(m);
     if (st.socket) st.socket.send({ type: "message.send", client_id: m.client_id, text });
+    watchAck();
     box.value = "";
     Lykt.counter($("counter"), box, maxChars);
     fitBox();
@@ -478,9 +674,30 @@
     button.addEventListener("click", () => {
       reset();
       clearStorage();
+      $("cleared").hidden = true;
       show("prechat", "prechat-title");
     })
   );
+
+  /* "Clear the screen": the conversation leaves this tab, screen and storage both. */
+  $("clear-screen").addEventListener("click", () => {
+    reset();
+    clearStorage();
+    try {
+      sessionStorage.clear();
+    } catch (e) {
+      /* nothing to clear */
+    }
+    setText("chat-title", t("chat_title"));
+    $("ended-box").hidden = true;
+    $("cleared").hidden = false;
+    show("start", "start-title");
+  });
+
+  // The hint about Enter and Shift+Enter only where there is a keyboard to press them on.
+  if (!window.matchMedia("(hover: hover) and (pointer: fine)").matches) {
+    box.setAttribute("aria-describedby", "counter");
+  }
 
   // -- go ------------------------------------------------------------------------------------------
   if (load(KEY.token)) {
@@ -488,4 +705,5 @@
   } else {
     show("start"); // open or closed: the server wrote which into the page
   }
+  startPageStatus();
 })();

@@ -29,6 +29,25 @@ async def site_values(services: ServicesDep) -> dict[str, str]:
 SiteDep = Annotated[dict[str, str], Depends(site_values)]
 
 
+def escrow_enabled(services: ServicesDep) -> bool:
+    """Whether visitors' addresses are kept locked (an escrow key is configured): every page
+    that speaks about addresses follows this, never a fixed text."""
+    return services.ctx.escrow is not None and services.ctx.escrow.key is not None
+
+
+async def help_lines_for(services: ServicesDep, lang: str) -> list[dict[str, str]]:
+    """Other help (name, contact, href, hours) in the page's language, from the helpline's
+    list (``lykt.actions.help_lines``); empty until that list exists."""
+    try:
+        from lykt.actions import help_lines
+    except ImportError:
+        return []
+    other_help = getattr(help_lines, "other_help", None)
+    if other_help is None:
+        return []
+    return [line.as_dict() for line in await other_help(services.ctx, lang)]
+
+
 @router.get("/", response_class=HTMLResponse)
 async def visitor_page(request: Request, services: ServicesDep, site: SiteDep) -> Response:
     language = services.renderer.language(request)
@@ -66,8 +85,7 @@ async def privacy_page(request: Request, services: ServicesDep, site: SiteDep) -
         {
             "retention_hours": services.ctx.rules.retention_hours,
             "max_hold_days": services.ctx.rules.max_hold_days,
-            "escrow_enabled": services.ctx.escrow is not None
-            and services.ctx.escrow.key is not None,
+            "escrow_enabled": escrow_enabled(services),
             **site,
         },
     )
@@ -75,7 +93,17 @@ async def privacy_page(request: Request, services: ServicesDep, site: SiteDep) -
 
 @router.get("/avvergingsplikt", response_class=HTMLResponse)
 async def duty_page(request: Request, services: ServicesDep, site: SiteDep) -> Response:
-    return services.renderer.render(request, "duty.html", site)
+    language = services.renderer.language(request)
+    return services.renderer.render(
+        request,
+        "duty.html",
+        {
+            "escrow_enabled": escrow_enabled(services),
+            "help_lines": await help_lines_for(services, language.code),
+            **site,
+        },
+        language=language,
+    )
 
 
 @router.get("/hosts/{staff_id}/photo")

@@ -32,7 +32,15 @@ def visitor_strings(language: Language) -> dict[str, str]:
         "opens_again": _("We open again {when}."),
         "opens_unknown": _("We do not know yet when the chat opens again."),
         "chat_title": _("The chat"),
-        "waiting_title": _("Your turn soon"),
+        "waiting_title": _("Waiting for your turn"),
+        "starting": _("Starting …"),
+        "offline": _("You are offline. We will try again when the internet is back."),
+        "no_answer": _(
+            "We get no answer from the chat. Your message will be sent when the connection is back."
+        ),
+        "nobody_now": _("No adult is online right now."),
+        "help_title": _("Others who can help you"),
+        "card_from": _("{name} sent you something to read:"),
         "in_queue": _("You are in the queue."),
         "answer_soon": _("We will answer you as soon as we can."),
         "queue_position": _("You are number {position} in the queue"),
