@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -63,6 +63,7 @@ WELCOMES_WAITING_AT_MOST = 50_000
 # Who is on shift and the supervisors' board are read again at most this often (and never
 # more than a third of the time): messages move the board's timers.
 STAFF_COALESCE_S = 0.5
+CHORES_STOP_S = 5.0  # how long stopping waits for database chores under way
 
 
 def encode(frame: Frame) -> str:
@@ -375,6 +376,7 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._revalidating: asyncio.Task[None] | None = None
         self._chores: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self.latest_queue: QueueSnapshot | None = None
         # This process, in the staff presence marks (``actions.shift``).
         self.node = uuid.uuid4().hex[:16]
@@ -385,7 +387,7 @@ class Hub:
         self._escalated: set[str] = set()
         # Sends a staff socket a whole chat (history, notes) when one is handed to it: set
         # by the web layer, which knows how a chat is put into a frame.
-        self.on_assigned: Callable[[Connection, str], Awaitable[None]] | None = None
+        self.on_assigned: Callable[[Connection, str], Coroutine[Any, Any, None]] | None = None
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -401,25 +403,40 @@ class Hub:
 
     async def stop(self, code: int = CLOSE_SERVICE_RESTART) -> None:
         """Close every socket so clients resume elsewhere (or after the restart)."""
+        self._stopping = True  # no new database chores from here on
         tasks = [*self._tasks, *([self._revalidating] if self._revalidating else [])]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Chores under way finish (briefly), so none is cut off in the middle of a transaction
+        # or left running once the databases close.
+        if self._chores:
+            await asyncio.wait(list(self._chores), timeout=CHORES_STOP_S)
         for task in list(self._chores):
             task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         for conn in list(self.all_connections()):
             conn.close_soon(code, "service restarting")
-        if self.staff_by_id:
-            self.staff_by_id.clear()
-            try:
-                await shift.end_node(self.ctx, self.node)
-            except Exception:
-                log.warning("could not clear this process's staff presence")
+        self.staff_by_id.clear()
+        try:
+            await shift.end_node(self.ctx, self.node)
+        except Exception:
+            log.warning("could not clear this process's staff presence")
 
-    def _chore(self, work: Awaitable[None], what: str) -> None:
-        """Database work started from a place that must not wait (the bus, the heartbeat)."""
+    def staff_gone(self, staff_id: int) -> None:
+        """The last socket of a staff member on this process has closed (``remove_staff``
+        said so): the grace period starts (``actions.shift.leave_shift``)."""
+        self._chore(shift.leave_shift(self.ctx, self.node, staff_id), "mark a member gone")
+
+    def _chore(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Database work started from a place that must not wait (the bus, the heartbeat, a
+        socket going away); tracked, so stopping waits for it. None once stopping."""
+        if self._stopping:
+            work.close()
+            return
 
         async def run() -> None:
             try:

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from lykt.actions import conversations as conv_actions
 from lykt.actions.hours import opening_status
 from lykt.actions.sessions import TOUCH_EVERY, staff_for_session, token_hash
-from lykt.actions.shift import colleagues, leave_shift, start_shift
+from lykt.actions.shift import colleagues, start_shift
 from lykt.actions.supervision import is_supervisor
 from lykt.errors import LyktError
 from lykt.realtime import CLOSE_UNAUTHORIZED, encode, queue_frame
@@ -99,10 +99,7 @@ async def staff_socket(ws: WebSocket) -> None:
     finally:
         conn.closed = True
         if hub.remove_staff(conn):
-            try:
-                await leave_shift(ctx, hub.node, staff.id)
-            except Exception:
-                log.warning("could not mark a staff member as gone from this process")
+            hub.staff_gone(staff.id)
         await close(ws, 1000)
 
 
