@@ -171,7 +171,7 @@ def test_c_typing_shows_and_host_ends_the_chat(
     # start afresh.
     side = host.get_by_role("complementary")
     expect(side.get_by_role("heading", name="Oppsummering")).to_be_visible()
-    side.get_by_label("Følelser").check()
+    side.get_by_role("checkbox", name="Følelser", exact=True).check()
     side.get_by_role("button", name="Lagre oppsummering").click()
     expect(host.get_by_text("Du har ingen samtaler nå.")).to_be_visible()
     expect(host.get_by_role("tab")).to_have_count(0)
@@ -341,7 +341,7 @@ def test_f_the_visitor_switches_to_english_and_back(
     visitor.get_by_label("Age", exact=True).fill("15")
     visitor.get_by_label("A friend").check()
     visitor.get_by_role("button", name="Continue").click()
-    expect(visitor.get_by_role("heading", name="Your turn soon")).to_be_visible()
+    expect(visitor.get_by_role("heading", name="Waiting for your turn")).to_be_visible()
     expect(visitor.get_by_text("You are number 1 in the queue")).to_be_visible()
     log_in(host, server.base_url)
     entries = host.locator("#queue-list").get_by_role("listitem")

@@ -61,7 +61,7 @@ def wrap_up(page: Page, topic: str, *, flag: bool = False) -> None:
     """The ended chat's wrap-up, then it folds away."""
     column = side(page)
     expect(column.get_by_role("heading", name="Oppsummering")).to_be_visible()
-    column.get_by_label(topic).check()
+    column.get_by_role("checkbox", name=topic, exact=True).check()
     if flag:
         column.get_by_label("Be en leder se på samtalen").check()
     column.get_by_role("button", name="Lagre oppsummering").click()
@@ -330,7 +330,7 @@ def test_a_host_takes_switches_replies_and_wraps_up_by_keyboard(
     kari.keyboard.press("Space")
     heading = side(kari).get_by_role("heading", name="Oppsummering")
     expect(heading).to_be_focused()
-    topic = side(kari).get_by_label("Venner og skole")
+    topic = side(kari).get_by_role("checkbox", name="Venner og skole", exact=True)
     tab_to(kari, topic)
     kari.keyboard.press("Space")
     expect(topic).to_be_checked()
