@@ -96,7 +96,7 @@ def test_closed_status_on_the_first_screen(
     page = new_page(360, 640, has_touch=True, is_mobile=True)
     page.goto(closed_server.base_url + lang.chat_path)
     expect(page.get_by_text(lang.words.closed)).to_be_visible()
-    assert in_first_screen(page, "#closed-box"), "that the chat is closed is below the first screen"
+    assert in_first_screen(page, "#closed-title"), '"closed" is below the first screen'
 
 
 def box_rows(page: Page) -> float:

@@ -87,7 +87,7 @@ def test_an_honest_wait_with_cards_and_other_help(
     # No host is logged in: the start page says so plainly, with other help, and one may
     # still queue.
     expect(visitor.locator("#nobody-box")).to_contain_text(says["nobody_start"])
-    start_help = visitor.locator("#view-start .other-help")
+    start_help = visitor.locator("#nobody-help")
     expect(start_help).to_contain_text(says["help"])
     expect(start_help.locator("a[href='tel:116111']")).to_be_visible()
     axe.check(visitor, f"{lang}: start page, nobody can answer")
@@ -141,8 +141,8 @@ def test_the_closed_page_offers_other_help(
     page = phone(new_page)
     page.goto(closed_server.base_url + lang.chat_path)
     expect(page.get_by_text(lang.words.closed)).to_be_visible()
-    expect(page.locator("#view-start .other-help")).to_contain_text(SAYS[lang.code]["help"])
-    expect(page.locator("#view-start .other-help a[href='tel:116111']")).to_be_visible()
+    expect(page.locator("#closed-box .other-help")).to_contain_text(SAYS[lang.code]["help"])
+    expect(page.locator("#closed-box .other-help a[href='tel:116111']")).to_be_visible()
     axe.check(page, f"{lang}: closed, with other help")
     axe.assert_none()
 

@@ -134,13 +134,13 @@
   function startPageStatus() {
     const closed = !$("closed-box").hidden;
     if (closed) {
-      showHelp(helpIn("view-start"));
+      showHelp(helpIn("closed-box"));
       return;
     }
     checkHosts((available, data) => {
       if (data && data.open === false) return; // closed since: the start button still says so on use
       $("nobody-box").hidden = available !== false;
-      if (available === false) showHelp(helpIn("view-start"));
+      if (available === false) showHelp($("nobody-help"));
     });
   }
 
