@@ -197,11 +197,13 @@ def test_who_answers_shows_only_the_hosts_who_chose_it(client: TestClient) -> No
 
 
 def test_pages_are_light(client: TestClient) -> None:
-    """Everything a page loads, uncompressed, stays well under 100 KB."""
+    """Everything a page loads, uncompressed, stays well under the 100 KB budget: under 80 KB,
+    so there is room left (the chat page is about 69 KB with the waiting room, cards, other
+    help and the connection messages)."""
     for path in PAGES:
         for query in ("", "?lang=en"):
             response = client.get(path + query, headers={"accept-encoding": "identity"})
             total = len(response.content)
             for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', response.text):
                 total += len(client.get(asset, headers={"accept-encoding": "identity"}).content)
-            assert total < 60_000, (path, query, total)
+            assert total < 80_000, (path, query, total)
