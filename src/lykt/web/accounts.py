@@ -70,18 +70,24 @@ def me(staff: Staff) -> dict[str, object]:
     return {"id": staff.id, "display_name": staff.display_name, "role": staff.role}
 
 
-def with_session(services: Services, opened: Opened, body: dict[str, object]) -> JSONResponse:
-    """The answer that opens a session: a new 256-bit token in the cookie at every login."""
-    response = JSONResponse(body)
+def set_session_cookie(response: Response, services: Services, token: str) -> None:
+    """A new session's cookie (a new 256-bit token at every login): the one place its
+    attributes are set (docs/security.md)."""
     response.set_cookie(
         services.staff_cookie,
-        opened.token,
+        token,
         max_age=services.ctx.rules.staff_session_hours * 3600,
         httponly=True,
         samesite="strict",
         secure=services.settings.secure_cookies,
         path="/",
     )
+
+
+def with_session(services: Services, opened: Opened, body: dict[str, object]) -> JSONResponse:
+    """The answer that opens a session."""
+    response = JSONResponse(body)
+    set_session_cookie(response, services, opened.token)
     return response
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lykt.actions.demo import DEMO_ACCOUNTS, demo_login
 from lykt.errors import NotFound
+from lykt.web.accounts import set_session_cookie
 from lykt.web.deps import ServicesDep
 
 router = APIRouter()
@@ -30,13 +31,5 @@ async def demo_enter(role: str, services: ServicesDep) -> Response:
     except NotFound:
         return Response(status_code=404)
     response = RedirectResponse("/staff", status_code=303)
-    response.set_cookie(
-        services.staff_cookie,
-        token,
-        max_age=services.ctx.rules.staff_session_hours * 3600,
-        httponly=True,
-        samesite="strict",
-        secure=services.settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, services, token)
     return response

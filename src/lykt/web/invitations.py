@@ -12,7 +12,7 @@ from lykt.actions.shift import make_available
 from lykt.actions.staff import accept_invitation, open_invitation
 from lykt.errors import Conflict, Forbidden, Invalid, LyktError, NotFound
 from lykt.models import StaffInvitation
-from lykt.web.accounts import device_label
+from lykt.web.accounts import device_label, set_session_cookie
 from lykt.web.deps import Services, ServicesDep
 
 router = APIRouter()
@@ -96,15 +96,7 @@ async def accept(token: str, request: Request, services: ServicesDep) -> Respons
         else:
             await make_available(services.ctx, opened.staff)
             response = RedirectResponse("/staff", status_code=303)
-            response.set_cookie(
-                services.staff_cookie,
-                opened.token,
-                max_age=services.ctx.rules.staff_session_hours * 3600,
-                httponly=True,
-                samesite="strict",
-                secure=services.settings.secure_cookies,
-                path="/",
-            )
+            set_session_cookie(response, services, opened.token)
             return response
     return _render(
         request,
