@@ -80,15 +80,6 @@ async def queue(session: AsyncSession, limit: int | None = None) -> list[Waiting
     return [Waiting(*row) for row in result.all()]
 
 
-async def active_for_host(session: AsyncSession, host_id: int) -> Sequence[Conversation]:
-    result = await session.execute(
-        select(Conversation)
-        .where(Conversation.status == "active", Conversation.host_id == host_id)
-        .order_by(Conversation.claimed_at)
-    )
-    return result.scalars().all()
-
-
 async def count_active_for_host(session: AsyncSession, host_id: int) -> int:
     result = await session.execute(
         select(func.count())
