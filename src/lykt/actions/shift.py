@@ -42,10 +42,7 @@ async def start_shift(ctx: Context, node: str, staff: Staff) -> None:
 
 async def make_available(ctx: Context, staff: Staff) -> None:
     """At login: on shift and taking visitors."""
-    async with ctx.transaction() as tx:
-        await shift_store.set_availability(tx.session, staff.id, "available")
-        tx.publish_on_commit(AvailabilityChanged(staff_id=staff.id, status="available"))
-        tx.publish_on_commit(StaffChanged())
+    await set_availability(ctx, staff, "available")
 
 
 async def leave_shift(ctx: Context, node: str, staff_id: int) -> None:
